@@ -1,0 +1,64 @@
+import { z } from 'zod'
+import { SensorstadError } from './errors.js'
+
+/**
+ * Every setting of every process, read once at boot from the environment. Nothing else
+ * reads `process.env`. Units are in the names (`_MS`, `_BYTES`, `_S`); `.env.example`
+ * lists the same variables with their defaults.
+ */
+const port = z.coerce.number().int().min(0).max(65535)
+const positiveInt = z.coerce.number().int().positive()
+
+export const configSchema = z.object({
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  HTTP_PORT: port.default(8080),
+  MQTT_HOST: z.string().default('0.0.0.0'),
+  MQTT_PORT: port.default(1883),
+  /** MQTT over WebSocket (path `/mqtt`); 0 picks a free port, `-1` would be invalid. */
+  MQTT_WS_PORT: port.default(8083),
+  MQTT_TOPIC_ROOT: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'slash-separated levels without wildcards').default('utrecht/v1'),
+  /** Largest MQTT packet accepted, checked from the fixed header before the body is buffered. */
+  MQTT_MAX_PACKET_BYTES: positiveInt.default(65_536),
+  /** Seconds a socket may stay open without CONNECT. */
+  MQTT_CONNECT_TIMEOUT_S: positiveInt.default(10),
+  DATA_DIR: z.string().default('./data'),
+  /** Bootstrap admin token; when unset and no admin token exists, one is generated and printed once. */
+  ADMIN_TOKEN: z.string().min(24, 'use at least 24 characters').optional(),
+  /** URL printed in the start banner and used in links; defaults to http://localhost:HTTP_PORT. */
+  PUBLIC_BASE_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Group commit: a batch is written when it holds this many readings... */
+  INGEST_BATCH_MAX: positiveInt.default(5_000),
+  /** ...or when its oldest reading has waited this long. */
+  INGEST_FLUSH_MS: positiveInt.default(25),
+  /** Readings waiting for the store; past this, new messages wait (no PUBACK, socket paused). */
+  INGEST_MAX_PENDING: positiveInt.default(50_000),
+  /** Readings per message; a bigger pack is refused whole. */
+  INGEST_MAX_READINGS_PER_MESSAGE: positiveInt.default(1_000),
+  /** How far a reading's time may lie ahead of the platform clock (device clock skew). */
+  INGEST_MAX_FUTURE_S: positiveInt.default(300),
+  /** How often the rollup job materialises closed windows. */
+  ROLLUP_INTERVAL_S: positiveInt.default(60),
+  /** How often the retention job deletes raw readings past their kind's retention. */
+  RETENTION_CRON: z.string().default('17 3 * * *')
+})
+
+export type Config = z.infer<typeof configSchema>
+
+/** Parses the environment; a bad value stops the boot with a message naming the variable. */
+export function loadConfig (env: Record<string, string | undefined>): Config {
+  const input = Object.fromEntries(
+    Object.keys(configSchema.shape)
+      .filter((key) => env[key] !== undefined && env[key] !== '')
+      .map((key) => [key, env[key]])
+  )
+  const result = configSchema.safeParse(input)
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?')
+      return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`
+    })
+    throw new SensorstadError('CONFIG_ERR_INVALID', `Invalid configuration, fix these environment variables:\n${lines.join('\n')}`, String(result.error.issues[0]?.path[0]))
+  }
+  return result.data
+}

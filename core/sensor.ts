@@ -1,0 +1,116 @@
+import { z } from 'zod'
+import { ID_PATTERN } from './topics.js'
+
+/**
+ * Register entries: sensors, zones and API tokens. The registration body is the contract
+ * of `POST /v1/admin/sensors` (DESIGN.md section 3); `publicSensorSchema` is the allowlist
+ * of what a resident sees, so a field it does not name cannot leak.
+ */
+export const SENSOR_STATUSES = ['active', 'suspended'] as const
+export const ROLES = ['admin', 'enforcement', 'operations'] as const
+export type Role = typeof ROLES[number]
+
+const id = z.string().regex(ID_PATTERN, 'letters, digits, dot, dash or underscore; at most 64; no slash or wildcard')
+const text = z.string().trim().min(1).max(2000)
+
+export const pointSchema = z.object({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180)
+})
+
+export const sensorRegistrationSchema = z.object({
+  id: id.optional(),
+  kind: id,
+  name: text.max(200),
+  owner: text.max(200),
+  contact: z.string().trim().max(200).optional(),
+  purpose: text,
+  legalBasis: text.max(500),
+  retentionDays: z.number().int().positive().max(36_500).optional(),
+  dpiaRef: text.max(200),
+  /** A sensor that processes personal data does not belong on this platform. */
+  processesPersonalData: z.literal(false),
+  public: z.boolean(),
+  location: pointSchema.optional(),
+  zoneId: id.optional()
+})
+export type SensorRegistration = z.infer<typeof sensorRegistrationSchema>
+
+export const sensorSchema = sensorRegistrationSchema.extend({
+  id,
+  retentionDays: z.number().int().positive(),
+  status: z.enum(SENSOR_STATUSES),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime()
+})
+export type Sensor = z.infer<typeof sensorSchema>
+
+export const publicSensorSchema = sensorSchema.pick({
+  id: true,
+  kind: true,
+  name: true,
+  owner: true,
+  contact: true,
+  purpose: true,
+  legalBasis: true,
+  retentionDays: true,
+  location: true,
+  zoneId: true,
+  status: true,
+  createdAt: true,
+  updatedAt: true
+})
+export type PublicSensor = z.infer<typeof publicSensorSchema>
+
+/** GeoJSON Polygon (RFC 7946 section 3.1.6), lon/lat WGS 84, closed linear rings. */
+export const polygonSchema = z.object({
+  type: z.literal('Polygon'),
+  coordinates: z.array(
+    z.array(z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)])).min(4)
+      .refine((ring) => ring[0]![0] === ring.at(-1)![0] && ring[0]![1] === ring.at(-1)![1], 'a linear ring must end where it starts')
+  ).min(1)
+})
+export type Polygon = z.infer<typeof polygonSchema>
+
+/** Crowd density thresholds in persons per m2 (issue #5 consumes them). */
+export const thresholdsSchema = z.object({
+  busy: z.number().positive(),
+  crowded: z.number().positive(),
+  critical: z.number().positive()
+})
+
+export const zoneInputSchema = z.object({
+  id,
+  name: text.max(200),
+  geometry: polygonSchema,
+  /** Walkable area; computed from the polygon when not given. */
+  areaM2: z.number().positive().optional(),
+  capacity: z.number().int().positive().optional(),
+  thresholds: thresholdsSchema.optional()
+})
+export type ZoneInput = z.infer<typeof zoneInputSchema>
+
+export const zoneSchema = zoneInputSchema.extend({
+  areaM2: z.number().positive(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime()
+})
+export type Zone = z.infer<typeof zoneSchema>
+
+/** A sensor's MQTT secret, stored as an scrypt hash only. */
+export interface SensorCredential {
+  sensorId: string
+  /** `scrypt$N$r$p$salt$hash`, base64url parts. */
+  secretHash: string
+  rotatedAt: string
+}
+
+/** An API bearer token, stored as an scrypt hash; the token itself is shown once. */
+export interface ApiToken {
+  id: string
+  name: string
+  role: Role
+  secretHash: string
+  createdAt: string
+  revokedAt?: string
+}

@@ -1,0 +1,21 @@
+import neostandard from 'neostandard'
+
+// One linter for the whole repo (neostandard, as the Fastify family uses), plus the import
+// boundaries of DESIGN.md section 4: core imports nothing of ours, the api never imports the
+// broker, simulators import only core.
+const boundary = (files, patterns) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns }] }
+})
+const ours = (folders) => folders.map((f) => ({ group: [`**/${f}/*`, `../${f}/*`, `../../${f}/*`], message: `this folder may not import ${f}/ (DESIGN.md section 4)` }))
+
+export default [
+  ...neostandard({ ts: true, ignores: ['node_modules', 'data', 'coverage'] }),
+  boundary(['core/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'simulators'])),
+  boundary(['api/**'], ours(['broker', 'simulators'])),
+  boundary(['broker/**'], ours(['ingest', 'store', 'api', 'simulators'])),
+  boundary(['ingest/**'], ours(['broker', 'api', 'simulators', 'store'])),
+  boundary(['store/**'], ours(['registry', 'broker', 'ingest', 'api', 'simulators'])),
+  boundary(['registry/**'], ours(['broker', 'ingest', 'store', 'api', 'simulators'])),
+  boundary(['simulators/**'], ours(['registry', 'broker', 'ingest', 'store', 'api']))
+]
