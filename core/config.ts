@@ -37,10 +37,12 @@ export const configSchema = z.object({
   INGEST_MAX_READINGS_PER_MESSAGE: positiveInt.default(1_000),
   /** How far a reading's time may lie ahead of the platform clock (device clock skew). */
   INGEST_MAX_FUTURE_S: positiveInt.default(300),
-  /** How often the rollup job materialises closed windows. */
-  ROLLUP_INTERVAL_S: positiveInt.default(60),
-  /** How often the retention job deletes raw readings past their kind's retention. */
-  RETENTION_CRON: z.string().default('17 3 * * *')
+  /** When the rollup job materialises closed windows (cron with seconds; default 5 s past every minute). */
+  ROLLUP_CRON: z.string().default('5 * * * * *'),
+  /** When the retention job deletes raw readings past their kind's retention (cron; default 03:17 daily). */
+  RETENTION_CRON: z.string().default('17 3 * * *'),
+  /** Open-data requests per minute per client IP. */
+  HTTP_RATE_LIMIT_PER_MIN: positiveInt.default(600)
 })
 
 export type Config = z.infer<typeof configSchema>

@@ -1,0 +1,81 @@
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
+import cors from '@fastify/cors'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { AppDeps } from './deps.js'
+import auth from './plugins/auth.js'
+import problems from './plugins/problems.js'
+import adminSensors from './routes/admin-sensors.js'
+import adminTokens from './routes/admin-tokens.js'
+import adminZones from './routes/admin-zones.js'
+import health from './routes/health.js'
+import kinds from './routes/kinds.js'
+import latest from './routes/latest.js'
+import observations from './routes/observations.js'
+import sensors from './routes/sensors.js'
+import zones from './routes/zones.js'
+
+/**
+ * Builds the HTTP API (one plugin per resource); never listens. `main.ts` listens, tests use
+ * `app.inject()` or port 0. OpenAPI 3.1 at `/docs/json` comes from the same zod schemas
+ * that validate requests and filter responses.
+ */
+export interface AppOptions {
+  topicRoot: string
+  /** Also the `servers` entry of the OpenAPI document. */
+  publicBaseUrl?: string
+}
+
+export async function buildApp (deps: AppDeps, options: AppOptions) {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Admin bodies are small; a 64 KiB cap keeps a hostile client from costing memory.
+    bodyLimit: 65_536,
+    // One line per request is noise at sensor-platform rates; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true })
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.decorate('deps', deps)
+
+  await app.register(problems)
+  await app.register(auth)
+  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-truncated', 'retry-after'] })
+  await app.register(rateLimit, {
+    max: deps.rateLimitPerMinute ?? 600,
+    timeWindow: 60_000,
+    // Operations probes are never limited: a throttled /readyz would take the node out.
+    allowList: (request) => request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics'
+  })
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Sensorstad API',
+        version: '1',
+        description: 'Open sensor data of the city: the public register of sensors, readings and aggregates, and the admin API.'
+      },
+      ...(options.publicBaseUrl !== undefined ? { servers: [{ url: options.publicBaseUrl }] } : {}),
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  await app.register(health)
+  await app.register(kinds)
+  await app.register(sensors)
+  await app.register(zones)
+  await app.register(observations)
+  await app.register(latest)
+  await app.register(adminSensors, { topicRoot: options.topicRoot })
+  await app.register(adminZones)
+  await app.register(adminTokens)
+  await app.ready()
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

@@ -1,0 +1,35 @@
+import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { SensorstadError } from '../../core/errors.js'
+import type { Role } from '../../core/sensor.js'
+import type { TokenPrincipal } from '../../registry/registry.js'
+
+/**
+ * Bearer-token auth (RFC 6750). `app.requireRole('admin')` gives a preHandler that answers
+ * 401 without a valid token and 403 for a token of another role.
+ */
+declare module 'fastify' {
+  interface FastifyInstance {
+    requireRole (...roles: Role[]): (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  }
+  interface FastifyRequest {
+    principal?: TokenPrincipal
+  }
+}
+
+export default fp(async (app) => {
+  app.decorateRequest('principal', undefined)
+  app.decorate('requireRole', (...roles: Role[]) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers.authorization ?? ''
+    const match = /^Bearer\s+(\S+)$/i.exec(header)
+    const principal = match === null ? undefined : await app.deps.registry.authenticateToken(match[1]!)
+    if (principal === undefined) {
+      reply.header('WWW-Authenticate', 'Bearer realm="sensorstad"')
+      throw new SensorstadError('API_ERR_UNAUTHORIZED', 'Send Authorization: Bearer <token>; an admin issues tokens at POST /v1/admin/tokens')
+    }
+    if (!roles.includes(principal.role)) {
+      throw new SensorstadError('API_ERR_FORBIDDEN', `This needs role ${roles.join(' or ')}; your token has role ${principal.role}`)
+    }
+    request.principal = principal
+  })
+}, { name: 'auth', dependencies: ['problems'] })

@@ -1,0 +1,75 @@
+import { createServer as createHttpServer } from 'node:http'
+import { createServer, type AddressInfo, type Server } from 'node:net'
+import { WebSocketServer, createWebSocketStream } from 'ws'
+import type { Logger } from 'pino'
+import type { SensorBroker } from './create-broker.js'
+import { guardPacketSize } from './packet-size-guard.js'
+
+/**
+ * The broker's listeners: MQTT over TCP, and MQTT over WebSocket on path `/mqtt` (subprotocol
+ * `mqtt`, MQTT 3.1.1 section 6). Every connection passes the packet-size guard first.
+ */
+export interface MqttListenOptions {
+  host: string
+  port: number
+  wsPort: number
+  maxPacketBytes: number
+  logger: Logger
+}
+
+export interface MqttServers {
+  tcpPort: number
+  wsPort: number
+  close (): Promise<void>
+}
+
+export async function listenMqtt (broker: SensorBroker, options: MqttListenOptions): Promise<MqttServers> {
+  const { logger } = options
+  const oversize = (remote: string | undefined) => (announced: number) =>
+    logger.warn({ remote, announced, max: options.maxPacketBytes }, 'mqtt packet over the size limit; connection closed')
+
+  const tcp = createServer((socket) => {
+    guardPacketSize(socket, options.maxPacketBytes, oversize(socket.remoteAddress))
+    broker.aedes.handle(socket)
+  })
+
+  const http = createHttpServer((_req, res) => { res.writeHead(426, { Upgrade: 'websocket' }).end('MQTT over WebSocket: connect to /mqtt\n') })
+  const wss = new WebSocketServer({
+    server: http,
+    path: '/mqtt',
+    maxPayload: options.maxPacketBytes,
+    handleProtocols: (protocols) => protocols.has('mqtt') ? 'mqtt' : (protocols.has('mqttv3.1') ? 'mqttv3.1' : false)
+  })
+  wss.on('connection', (ws, req) => {
+    const stream = createWebSocketStream(ws)
+    stream.on('error', () => stream.destroy())
+    guardPacketSize(stream, options.maxPacketBytes, oversize(req.socket.remoteAddress))
+    broker.aedes.handle(stream, req)
+  })
+
+  await listen(tcp, options.port, options.host)
+  await listen(http, options.wsPort, options.host)
+
+  return {
+    tcpPort: (tcp.address() as AddressInfo).port,
+    wsPort: (http.address() as AddressInfo).port,
+    async close () {
+      for (const client of wss.clients) client.terminate()
+      await Promise.all([closeServer(tcp), closeServer(http)])
+    }
+  }
+}
+
+function listen (server: Server | ReturnType<typeof createHttpServer>, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+function closeServer (server: Server | ReturnType<typeof createHttpServer>): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()))
+}

@@ -1,0 +1,125 @@
+import { isSensorstadError, SensorstadError, type ErrorCode } from '../core/errors.js'
+import type { KindDefinition } from '../core/kind.js'
+import type { MessageSink, SensorMessage } from '../core/ports/message-sink.js'
+import type { TimeSeriesStore } from '../core/ports/time-series-store.js'
+import { formatTopic } from '../core/topics.js'
+import { DECODERS } from './decoders/index.js'
+import { GroupCommit } from './group-commit.js'
+import type { IngestMetrics } from './metrics.js'
+import { compileKind, type KindValidator } from './validate.js'
+
+/**
+ * The ingest pipeline: decode (senml | json) -> validate against the kind -> group commit to
+ * the store. A message is accepted or rejected whole. A rejected message is dropped, its
+ * sensor is told why on its `errors` topic, and a counter goes up; its payload is never
+ * stored or logged (it may be the personal data we refuse, DESIGN.md section 5).
+ */
+export interface IngestDeps {
+  kinds: ReadonlyMap<string, KindDefinition>
+  store: TimeSeriesStore
+  topicRoot: string
+  /** Sends a platform message to a sensor (the broker's publish). */
+  notify: (topic: string, payload: string) => Promise<void>
+  metrics?: IngestMetrics
+  now?: () => number
+  batchMax: number
+  flushMs: number
+  maxPending: number
+  maxReadingsPerMessage: number
+  maxFutureS: number
+  onWriteError?: (err: unknown, attempt: number) => void
+}
+
+/** What a sensor receives on `{root}/{kind}/{id}/errors` (DESIGN.md section 3). */
+export interface RejectionNotice {
+  code: ErrorCode
+  message: string
+  field?: string
+  receivedAt: string
+}
+
+export type SensorPresence = 'online' | 'offline'
+
+export class Ingest implements MessageSink {
+  readonly #deps: IngestDeps
+  readonly #validators = new Map<string, KindValidator>()
+  readonly #commit: GroupCommit
+  readonly #now: () => number
+  /** Last status each sensor sent (its retained `status` topic, or its will). */
+  readonly presence = new Map<string, { status: SensorPresence, at: number }>()
+
+  constructor (deps: IngestDeps) {
+    this.#deps = deps
+    this.#now = deps.now ?? Date.now
+    for (const kind of deps.kinds.values()) this.#validators.set(kind.id, compileKind(kind))
+    this.#commit = new GroupCommit({
+      write: (readings) => deps.store.writeReadings(readings),
+      batchMax: deps.batchMax,
+      flushMs: deps.flushMs,
+      maxPending: deps.maxPending,
+      onWriteError: deps.onWriteError
+    })
+  }
+
+  /** Readings waiting for the store. */
+  get pending (): number {
+    return this.#commit.pending
+  }
+
+  /** False while writes to the store are failing. */
+  get healthy (): boolean {
+    return !this.#commit.failing
+  }
+
+  async accept (message: SensorMessage): Promise<void> {
+    const { sensor } = message
+    let readings
+    try {
+      if (message.channel === 'status') return this.#status(message)
+      const decode = DECODERS[message.channel as keyof typeof DECODERS]
+      const validator = this.#validators.get(sensor.kind)
+      if (decode === undefined || validator === undefined) {
+        throw new SensorstadError('INGEST_ERR_SENSOR', `No decoder for channel ${message.channel} of kind ${sensor.kind}`)
+      }
+      const now = this.#now()
+      const groups = decode(message.payload, now)
+      readings = validator.toReadings(groups, { sensorId: sensor.id, now, maxFutureMs: this.#deps.maxFutureS * 1000 })
+      if (readings.length > this.#deps.maxReadingsPerMessage) {
+        throw new SensorstadError('INGEST_ERR_TOO_MANY', `At most ${this.#deps.maxReadingsPerMessage} readings per message; split the pack`)
+      }
+    } catch (err) {
+      if (!isSensorstadError(err)) throw err
+      return this.#reject(message, err)
+    }
+    await this.#commit.add(readings)
+    this.#deps.metrics?.accepted(sensor.id, sensor.kind, readings.length)
+  }
+
+  /** Writes what is queued; new messages are refused. */
+  close (): Promise<void> {
+    return this.#commit.close()
+  }
+
+  async #status (message: SensorMessage): Promise<void> {
+    const text = message.payload.toString('utf8')
+    if (text !== 'online' && text !== 'offline') {
+      return this.#reject(message, new SensorstadError('INGEST_ERR_STATUS'))
+    }
+    this.presence.set(message.sensor.id, { status: text, at: message.receivedAt })
+  }
+
+  async #reject (message: SensorMessage, err: SensorstadError): Promise<void> {
+    const { sensor } = message
+    this.#deps.metrics?.rejected(sensor.id, sensor.kind, err.code)
+    const notice: RejectionNotice = {
+      code: err.code,
+      message: err.message,
+      ...(err.field !== undefined ? { field: err.field } : {}),
+      receivedAt: new Date(message.receivedAt).toISOString()
+    }
+    const topic = formatTopic(this.#deps.topicRoot, { kind: sensor.kind, sensorId: sensor.id, channel: 'errors' })
+    // Telling the sensor is best effort: the rejection is already counted, and a sensor
+    // that is not subscribed simply does not hear it.
+    await this.#deps.notify(topic, JSON.stringify(notice)).catch(() => {})
+  }
+}

@@ -1,0 +1,36 @@
+import { Counter, Gauge, type Registry } from 'prom-client'
+
+/**
+ * Ingest counters for `/metrics`. Rejections are counted per sensor and code so an operator
+ * can tell one broken device from a bad firmware roll-out.
+ */
+export interface IngestMetrics {
+  accepted (sensorId: string, kind: string, readings: number): void
+  rejected (sensorId: string, kind: string, code: string): void
+}
+
+export function createIngestMetrics (registry: Registry, pending: () => number): IngestMetrics {
+  const accepted = new Counter({
+    name: 'sensorstad_readings_accepted_total',
+    help: 'Readings durably stored, per sensor',
+    labelNames: ['sensor', 'kind'] as const,
+    registers: [registry]
+  })
+  const rejected = new Counter({
+    name: 'sensorstad_messages_rejected_total',
+    help: 'Messages dropped by ingest, per sensor and reason code',
+    labelNames: ['sensor', 'kind', 'code'] as const,
+    registers: [registry]
+  })
+  // eslint-disable-next-line no-new
+  new Gauge({
+    name: 'sensorstad_ingest_pending_readings',
+    help: 'Readings waiting for the store',
+    registers: [registry],
+    collect () { this.set(pending()) }
+  })
+  return {
+    accepted: (sensor, kind, n) => accepted.inc({ sensor, kind }, n),
+    rejected: (sensor, kind, code) => rejected.inc({ sensor, kind, code })
+  }
+}

@@ -1,0 +1,164 @@
+import { join } from 'node:path'
+import cron, { type ScheduledTask } from 'node-cron'
+import pino, { type Logger } from 'pino'
+import { collectDefaultMetrics, Registry as MetricsRegistry } from 'prom-client'
+import { buildApp, type App } from './api/build-app.js'
+import { createBroker, type SensorBroker } from './broker/create-broker.js'
+import { listenMqtt, type MqttServers } from './broker/servers.js'
+import type { Config } from './core/config.js'
+import { SensorstadError } from './core/errors.js'
+import { Ingest } from './ingest/ingest.js'
+import { createIngestMetrics } from './ingest/metrics.js'
+import { purgeExpired } from './ingest/retention.js'
+import { rollup } from './ingest/rollup.js'
+import { DuckDbRegistryStore } from './registry/duckdb-registry-store.js'
+import { loadKinds } from './registry/kind-catalog.js'
+import { Registry } from './registry/registry.js'
+import { DuckDbTimeSeriesStore } from './store/duckdb-time-series-store.js'
+
+/**
+ * The composition root: wires register, store, ingest, broker, API and scheduled jobs into
+ * one running platform on the embedded store. `main.ts` calls it with the environment's
+ * config; the end-to-end tests call it with port 0 and a temporary DATA_DIR.
+ */
+
+/** Field names that must never reach a log line (STYLE.md habit 3). */
+export const REDACT_PATHS = ['password', 'secret', 'token', '*.password', '*.secret', '*.token', 'req.headers.authorization', 'payload', '*.payload']
+
+export interface Platform {
+  config: Config
+  registry: Registry
+  store: DuckDbTimeSeriesStore
+  ingest: Ingest
+  broker: SensorBroker
+  app: App
+  httpUrl: string
+  httpPort: number
+  mqttPort: number
+  mqttWsPort: number
+  /** An admin token made at first start when ADMIN_TOKEN was not set; shown once. */
+  generatedAdminToken: string | undefined
+  /** Runs the rollup job now (the scheduler runs it every minute). */
+  runRollup (): Promise<void>
+  close (): Promise<void>
+}
+
+export function createLogger (config: Pick<Config, 'LOG_LEVEL'>): Logger {
+  return pino({ level: config.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: '[redacted]' } })
+}
+
+export async function startPlatform (config: Config, logger: Logger = createLogger(config)): Promise<Platform> {
+  const closers: Array<() => Promise<void> | void> = []
+  const close = async (): Promise<void> => {
+    for (const closer of closers.splice(0).reverse()) {
+      try { await closer() } catch (err) { logger.error({ err }, 'error while closing') }
+    }
+  }
+  try {
+    const kinds = loadKinds()
+    const registryStore = await DuckDbRegistryStore.open(join(config.DATA_DIR, 'registry.duckdb'))
+    closers.push(() => registryStore.close())
+    const registry = await Registry.open(registryStore, kinds, { bootstrapAdminToken: config.ADMIN_TOKEN })
+    let generatedAdminToken: string | undefined
+    if (!registry.hasAdminToken()) {
+      generatedAdminToken = (await registry.createToken('admin', 'first admin (generated at first start)')).token
+    }
+
+    const store = await DuckDbTimeSeriesStore.open(join(config.DATA_DIR, 'timeseries.duckdb'))
+    closers.push(() => store.close())
+
+    const metrics = new MetricsRegistry()
+    collectDefaultMetrics({ register: metrics })
+
+    // Ingest tells sensors about rejections through the broker, which is built after it.
+    const brokerRef: { current?: SensorBroker } = {}
+    const ingest: Ingest = new Ingest({
+      kinds,
+      store,
+      topicRoot: config.MQTT_TOPIC_ROOT,
+      notify: (topic, payload) => brokerRef.current?.publish(topic, payload) ?? Promise.resolve(),
+      metrics: createIngestMetrics(metrics, () => ingest.pending),
+      batchMax: config.INGEST_BATCH_MAX,
+      flushMs: config.INGEST_FLUSH_MS,
+      maxPending: config.INGEST_MAX_PENDING,
+      maxReadingsPerMessage: config.INGEST_MAX_READINGS_PER_MESSAGE,
+      maxFutureS: config.INGEST_MAX_FUTURE_S,
+      onWriteError: (err, attempt) => logger.error({ err, attempt }, 'store write failed; holding PUBACKs and retrying')
+    })
+    closers.push(() => ingest.close())
+
+    const broker = await createBroker({
+      directory: registry,
+      sink: ingest,
+      topicRoot: config.MQTT_TOPIC_ROOT,
+      logger: logger.child({ component: 'broker' }),
+      connectTimeoutS: config.MQTT_CONNECT_TIMEOUT_S
+    })
+    brokerRef.current = broker
+    closers.push(() => broker.close())
+    registry.on('sensor-revoked', (id) => broker.disconnectSensor(id))
+
+    const servers: MqttServers = await listenMqtt(broker, {
+      host: config.MQTT_HOST,
+      port: config.MQTT_PORT,
+      wsPort: config.MQTT_WS_PORT,
+      maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+      logger: logger.child({ component: 'mqtt' })
+    })
+    closers.push(() => servers.close())
+
+    const app = await buildApp({
+      registry,
+      store,
+      metrics,
+      logger: logger.child({ component: 'api' }),
+      rateLimitPerMinute: config.HTTP_RATE_LIMIT_PER_MIN,
+      readiness: [{ name: 'ingest', check: () => { if (!ingest.healthy) throw new Error('store writes are failing') } }]
+    }, { topicRoot: config.MQTT_TOPIC_ROOT, publicBaseUrl: config.PUBLIC_BASE_URL })
+    await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT })
+    closers.push(() => app.close())
+    const address = app.server.address()
+    const httpPort = typeof address === 'object' && address !== null ? address.port : config.HTTP_PORT
+    const httpUrl = config.PUBLIC_BASE_URL ?? `http://localhost:${httpPort}`
+
+    const runRollup = async (): Promise<void> => {
+      const results = await rollup(store, kinds.values(), Date.now())
+      logger.debug({ results }, 'rollup done')
+    }
+    const tasks: ScheduledTask[] = [
+      schedule('ROLLUP_CRON', config.ROLLUP_CRON, 'rollup', runRollup, logger),
+      schedule('RETENTION_CRON', config.RETENTION_CRON, 'retention', async () => {
+        logger.info({ results: await purgeExpired(store, kinds.values(), Date.now()) }, 'retention purge done')
+      }, logger)
+    ]
+    closers.push(async () => { for (const task of tasks) await task.destroy() })
+
+    return {
+      config,
+      registry,
+      store,
+      ingest,
+      broker,
+      app,
+      httpUrl,
+      httpPort,
+      mqttPort: servers.tcpPort,
+      mqttWsPort: servers.wsPort,
+      generatedAdminToken,
+      runRollup,
+      close
+    }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}
+
+function schedule (variable: string, expression: string, name: string, job: () => Promise<void>, logger: Logger): ScheduledTask {
+  if (!cron.validate(expression)) {
+    throw new SensorstadError('CONFIG_ERR_INVALID', `${variable}=${JSON.stringify(expression)} is not a cron expression (e.g. "5 * * * * *")`, variable)
+  }
+  return cron.schedule(expression, async () => {
+    try { await job() } catch (err) { logger.error({ err, job: name }, 'scheduled job failed') }
+  }, { name, noOverlap: true })
+}

@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { SensorstadError } from '../core/errors.js'
+import { kindDefinitionSchema, type KindDefinition } from '../core/kind.js'
+
+/** Folder of the kind definition files that ship with the platform. */
+export const BUILT_IN_KINDS_DIR = new URL('./kinds/', import.meta.url).pathname
+
+export type KindCatalog = ReadonlyMap<string, KindDefinition>
+
+/**
+ * Reads every `*.json` kind definition in `dir`. A definition whose payload schema and field
+ * list disagree stops the boot: the field list is what residents are told is collected, so
+ * it must be exactly what the schema lets in.
+ */
+export function loadKinds (dir: string = BUILT_IN_KINDS_DIR): KindCatalog {
+  const kinds = new Map<string, KindDefinition>()
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const path = join(dir, file)
+    const parsed = kindDefinitionSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')))
+    if (!parsed.success) {
+      throw new SensorstadError('REGISTRY_ERR_KIND_INVALID', `${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+    }
+    checkConsistent(parsed.data, path)
+    if (kinds.has(parsed.data.id)) throw new SensorstadError('REGISTRY_ERR_KIND_INVALID', `${path}: kind ${parsed.data.id} is defined twice`)
+    kinds.set(parsed.data.id, parsed.data)
+  }
+  return kinds
+}
+
+function checkConsistent (kind: KindDefinition, path: string): void {
+  const schema = kind.payloadSchema as { type?: unknown, additionalProperties?: unknown, properties?: Record<string, unknown> }
+  const problem = (message: string): never => { throw new SensorstadError('REGISTRY_ERR_KIND_INVALID', `${path}: ${message}`) }
+  if (schema.type !== 'object') problem('payloadSchema.type must be "object"')
+  if (schema.additionalProperties !== false) problem('payloadSchema.additionalProperties must be false: only declared fields may get in')
+  const declared = Object.keys(kind.fields).sort()
+  const properties = Object.keys(schema.properties ?? {}).sort()
+  if (declared.join() !== properties.join()) {
+    problem(`fields (${declared.join(', ')}) and payloadSchema.properties (${properties.join(', ')}) must name the same fields`)
+  }
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    const type = (property as { type?: unknown }).type
+    if (type !== 'number' && type !== 'integer') problem(`field ${name}: only numeric fields are stored; type is ${String(type)}`)
+  }
+}

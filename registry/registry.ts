@@ -1,0 +1,215 @@
+import { EventEmitter } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { SensorstadError } from '../core/errors.js'
+import { polygonAreaM2 } from '../core/geo.js'
+import type { RegistryStore } from '../core/ports/registry-store.js'
+import type { ApiToken, Role, Sensor, SensorRegistration, Zone, ZoneInput } from '../core/sensor.js'
+import type { KindCatalog } from './kind-catalog.js'
+import { hashSecret, newSecret, VerifiedSecretCache, verifySecret } from './secrets.js'
+
+/**
+ * The register: which sensors and zones exist, what each may send, and who may use the API.
+ * Kept in memory (read on every MQTT connect and publish) and written through the
+ * `RegistryStore` port. Emits `sensor-revoked` (sensor id) when a sensor is suspended or its
+ * secret rotated, so the broker can close its connection.
+ */
+export interface RegistryEvents {
+  'sensor-revoked': [sensorId: string]
+}
+
+export interface TokenPrincipal {
+  tokenId: string
+  name: string
+  role: Role
+}
+
+export interface RegistryOptions {
+  /** `ADMIN_TOKEN`: always accepted as an admin token named `bootstrap`. */
+  bootstrapAdminToken?: string | undefined
+  now?: () => Date
+}
+
+const TOKEN_PREFIX = 'sst_'
+const BOOTSTRAP = 'bootstrap'
+
+export class Registry extends EventEmitter<RegistryEvents> {
+  readonly kinds: KindCatalog
+  readonly #store: RegistryStore
+  readonly #now: () => Date
+  readonly #sensors = new Map<string, Sensor>()
+  readonly #zones = new Map<string, Zone>()
+  readonly #secretHashes = new Map<string, string>()
+  readonly #tokens = new Map<string, ApiToken>()
+  readonly #verified = new VerifiedSecretCache()
+  readonly #bootstrapToken: string | undefined
+
+  private constructor (store: RegistryStore, kinds: KindCatalog, options: RegistryOptions) {
+    super()
+    this.#store = store
+    this.kinds = kinds
+    this.#now = options.now ?? (() => new Date())
+    this.#bootstrapToken = options.bootstrapAdminToken
+    // Kept as a digest and compared in constant time like every other secret.
+    if (options.bootstrapAdminToken !== undefined) this.#verified.remember(BOOTSTRAP, options.bootstrapAdminToken)
+  }
+
+  static async open (store: RegistryStore, kinds: KindCatalog, options: RegistryOptions = {}): Promise<Registry> {
+    const registry = new Registry(store, kinds, options)
+    const snapshot = await store.load()
+    for (const sensor of snapshot.sensors) registry.#sensors.set(sensor.id, sensor)
+    for (const zone of snapshot.zones) registry.#zones.set(zone.id, zone)
+    for (const credential of snapshot.credentials) registry.#secretHashes.set(credential.sensorId, credential.secretHash)
+    for (const token of snapshot.tokens) registry.#tokens.set(token.id, token)
+    return registry
+  }
+
+  // --- sensors ---
+
+  listSensors (): Sensor[] {
+    return [...this.#sensors.values()].sort((a, b) => a.id.localeCompare(b.id))
+  }
+
+  getSensor (id: string): Sensor | undefined {
+    return this.#sensors.get(id)
+  }
+
+  requireSensor (id: string): Sensor {
+    const sensor = this.#sensors.get(id)
+    if (sensor === undefined) throw new SensorstadError('REGISTRY_ERR_NOT_FOUND', `No sensor ${id}`, 'id')
+    return sensor
+  }
+
+  /** Registers a sensor and returns its MQTT secret; the secret is never retrievable again. */
+  async registerSensor (registration: SensorRegistration): Promise<{ sensor: Sensor, secret: string }> {
+    const kind = this.kinds.get(registration.kind)
+    if (kind === undefined) {
+      throw new SensorstadError('REGISTRY_ERR_UNKNOWN_KIND', `Unknown kind ${registration.kind}; known kinds: ${[...this.kinds.keys()].join(', ')}`, 'kind')
+    }
+    if (registration.zoneId !== undefined && !this.#zones.has(registration.zoneId)) {
+      throw new SensorstadError('REGISTRY_ERR_UNKNOWN_ZONE', `No zone ${registration.zoneId}; create it first with POST /v1/admin/zones`, 'zoneId')
+    }
+    if (kind.id === 'crowd' && registration.zoneId === undefined) {
+      throw new SensorstadError('REGISTRY_ERR_INCOMPLETE', 'A crowd monitor counts people in one zone: give zoneId', 'zoneId')
+    }
+    if (kind.placement === 'fixed' && registration.location === undefined && registration.zoneId === undefined) {
+      throw new SensorstadError('REGISTRY_ERR_INCOMPLETE', `A fixed ${kind.id} sensor needs a location or a zoneId, so residents can see where it is`, 'location')
+    }
+    if (kind.placement === 'mobile' && registration.location !== undefined) {
+      throw new SensorstadError('REGISTRY_ERR_INCOMPLETE', `A mobile ${kind.id} sensor has no fixed location; leave location out`, 'location')
+    }
+    if (registration.retentionDays !== undefined && registration.retentionDays > kind.retentionDays) {
+      throw new SensorstadError('REGISTRY_ERR_INCOMPLETE', `retentionDays may be at most ${kind.retentionDays} for kind ${kind.id}`, 'retentionDays')
+    }
+    const id = registration.id ?? `${kind.id}-${randomBytes(6).toString('hex')}`
+    if (this.#sensors.has(id)) throw new SensorstadError('REGISTRY_ERR_CONFLICT', `Sensor ${id} already exists`, 'id')
+    const now = this.#now().toISOString()
+    const sensor: Sensor = {
+      ...registration,
+      id,
+      retentionDays: registration.retentionDays ?? kind.retentionDays,
+      status: 'active',
+      createdAt: now,
+      updatedAt: now
+    }
+    const secret = newSecret()
+    const secretHash = await hashSecret(secret)
+    await this.#store.putCredential({ sensorId: id, secretHash, rotatedAt: now })
+    await this.#store.putSensor(sensor)
+    this.#secretHashes.set(id, secretHash)
+    this.#sensors.set(id, sensor)
+    return { sensor, secret }
+  }
+
+  async setSensorStatus (id: string, status: Sensor['status']): Promise<Sensor> {
+    const sensor = { ...this.requireSensor(id), status, updatedAt: this.#now().toISOString() }
+    await this.#store.putSensor(sensor)
+    this.#sensors.set(id, sensor)
+    if (status === 'suspended') {
+      this.#verified.forget(`sensor:${id}`)
+      this.emit('sensor-revoked', id)
+    }
+    return sensor
+  }
+
+  /** A new secret; the old one stops working at once and open connections are closed. */
+  async rotateSecret (id: string): Promise<string> {
+    this.requireSensor(id)
+    const secret = newSecret()
+    const secretHash = await hashSecret(secret)
+    await this.#store.putCredential({ sensorId: id, secretHash, rotatedAt: this.#now().toISOString() })
+    this.#secretHashes.set(id, secretHash)
+    this.#verified.forget(`sensor:${id}`)
+    this.emit('sensor-revoked', id)
+    return secret
+  }
+
+  /** The active sensor with this id and secret, or undefined. Constant time in the secret. */
+  async authenticateSensor (id: string, secret: string): Promise<Sensor | undefined> {
+    const sensor = this.#sensors.get(id)
+    const hash = this.#secretHashes.get(id)
+    if (sensor === undefined || hash === undefined || sensor.status !== 'active') return undefined
+    if (this.#verified.matches(`sensor:${id}`, secret)) return sensor
+    if (!await verifySecret(secret, hash)) return undefined
+    // Re-read: the sensor may have been suspended or rotated while scrypt ran.
+    if (this.#secretHashes.get(id) !== hash || this.#sensors.get(id)?.status !== 'active') return undefined
+    this.#verified.remember(`sensor:${id}`, secret)
+    return this.#sensors.get(id)
+  }
+
+  // --- zones ---
+
+  listZones (): Zone[] {
+    return [...this.#zones.values()].sort((a, b) => a.id.localeCompare(b.id))
+  }
+
+  getZone (id: string): Zone | undefined {
+    return this.#zones.get(id)
+  }
+
+  async putZone (input: ZoneInput): Promise<{ zone: Zone, created: boolean }> {
+    const existing = this.#zones.get(input.id)
+    const now = this.#now().toISOString()
+    const zone: Zone = {
+      ...input,
+      areaM2: input.areaM2 ?? Math.round(polygonAreaM2(input.geometry) * 10) / 10,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now
+    }
+    await this.#store.putZone(zone)
+    this.#zones.set(zone.id, zone)
+    return { zone, created: existing === undefined }
+  }
+
+  // --- API tokens ---
+
+  hasAdminToken (): boolean {
+    return this.#bootstrapToken !== undefined || [...this.#tokens.values()].some((t) => t.role === 'admin' && t.revokedAt === undefined)
+  }
+
+  /** Issues a bearer token `sst_<id>_<secret>`; only its hash is kept. */
+  async createToken (role: Role, name: string): Promise<{ token: string, record: ApiToken }> {
+    const id = randomBytes(6).toString('hex')
+    const secret = newSecret()
+    const record: ApiToken = { id, name, role, secretHash: await hashSecret(secret), createdAt: this.#now().toISOString() }
+    await this.#store.putToken(record)
+    this.#tokens.set(id, record)
+    return { token: `${TOKEN_PREFIX}${id}_${secret}`, record }
+  }
+
+  async authenticateToken (token: string): Promise<TokenPrincipal | undefined> {
+    if (this.#bootstrapToken !== undefined && this.#verified.matches(BOOTSTRAP, token)) {
+      return { tokenId: BOOTSTRAP, name: BOOTSTRAP, role: 'admin' }
+    }
+    const match = /^sst_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/.exec(token)
+    if (match === null) return undefined
+    const [, id, secret] = match as unknown as [string, string, string]
+    const record = this.#tokens.get(id)
+    if (record === undefined || record.revokedAt !== undefined) return undefined
+    const cacheKey = `token:${id}`
+    if (!this.#verified.matches(cacheKey, secret)) {
+      if (!await verifySecret(secret, record.secretHash)) return undefined
+      this.#verified.remember(cacheKey, secret)
+    }
+    return { tokenId: id, name: record.name, role: record.role }
+  }
+}

@@ -1,0 +1,382 @@
+import { mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import {
+  BIGINT, DuckDBConnection, DuckDBInstance, LIST, VARCHAR, listValue,
+  type DuckDBAppender, type DuckDBType, type DuckDBValue
+} from '@duckdb/node-api'
+import { SensorstadError } from '../core/errors.js'
+import type { AggregateQuery, RangeQuery, SeriesFilter, TimeSeriesStore } from '../core/ports/time-series-store.js'
+import type { Aggregate, Reading } from '../core/reading.js'
+import { WINDOW_MS, type Window } from '../core/windows.js'
+import { DEFAULT_LIMIT, readingRangeOfWindows } from './query-range.js'
+
+/*
+ * Layout (DESIGN.md section 7). Times are BIGINT epoch ms.
+ *
+ * `readings` has no key: DuckDB's ART indexes are slow to append to and large on disk. A key
+ * (sensor_id, field, time) written twice is stored twice; every read groups by the key and
+ * takes the row with the highest `seq`, a write counter that outlives restarts (it resumes
+ * at max(seq) + 1), so "the later write wins" is decided by order of commit, not by chance.
+ *
+ * `latest` and `aggregates` are small (one row per series, one per series and window), so a
+ * primary key and upserts are cheap there.
+ */
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS readings (
+    sensor_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, field VARCHAR NOT NULL,
+    time BIGINT NOT NULL, value DOUBLE NOT NULL, seq BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS latest (
+    sensor_id VARCHAR NOT NULL, field VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+    time BIGINT NOT NULL, value DOUBLE NOT NULL,
+    PRIMARY KEY (sensor_id, field))`,
+  `CREATE TABLE IF NOT EXISTS aggregates (
+    sensor_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, field VARCHAR NOT NULL,
+    "window" VARCHAR NOT NULL, start BIGINT NOT NULL,
+    count BIGINT NOT NULL, sum DOUBLE NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL,
+    PRIMARY KEY (sensor_id, field, "window", start))`,
+  // TEMP tables live in memory and outside the WAL, on the write connection only.
+  `CREATE TEMP TABLE staging_readings (
+    sensor_id VARCHAR, kind VARCHAR, field VARCHAR, time BIGINT, value DOUBLE, seq BIGINT)`,
+  `CREATE TEMP TABLE staging_aggregates (
+    sensor_id VARCHAR, kind VARCHAR, field VARCHAR, "window" VARCHAR, start BIGINT,
+    count BIGINT, sum DOUBLE, min DOUBLE, max DOUBLE, ord BIGINT)`
+]
+
+const COMMIT_READINGS = [
+  'INSERT INTO readings SELECT sensor_id, kind, field, time, value, seq FROM staging_readings',
+  // One row per series from the batch (ON CONFLICT may not touch a row twice in a statement);
+  // it replaces the stored one unless that is newer. Equal time: this batch is the later write.
+  `INSERT INTO latest
+    SELECT sensor_id, field, kind, time, value FROM staging_readings
+    QUALIFY row_number() OVER (PARTITION BY sensor_id, field ORDER BY time DESC, seq DESC) = 1
+    ON CONFLICT (sensor_id, field) DO UPDATE
+      SET kind = excluded.kind, time = excluded.time, value = excluded.value
+      WHERE excluded.time >= latest.time`,
+  'DELETE FROM staging_readings'
+]
+
+const COMMIT_AGGREGATES = [
+  `INSERT OR REPLACE INTO aggregates
+    SELECT sensor_id, kind, field, "window", start, count, sum, min, max FROM staging_aggregates
+    QUALIFY row_number() OVER (PARTITION BY sensor_id, field, "window", start ORDER BY ord DESC) = 1`,
+  'DELETE FROM staging_aggregates'
+]
+
+type Params = Record<string, DuckDBValue>
+type Types = Record<string, DuckDBType>
+type Row = Record<string, unknown>
+
+/**
+ * The embedded time-series store on DuckDB.
+ *
+ * Durability: a write resolves after its transaction commits, and DuckDB fsyncs the WAL
+ * before COMMIT returns (`WriteAheadLog::Flush` ends in `writer->Sync()`; fsync-on-commit is
+ * the default, see duckdb/duckdb#722 and #25784; strace of 1.5.6 shows one fsync of
+ * `<file>.wal` per write). So a resolved write survives a crash of the process or the OS.
+ *
+ * Writes (readings, aggregates, deletes) run one at a time on one connection, because a
+ * transaction spans several statements there. Reads each take a fresh connection, so they
+ * run alongside writes and see committed data only.
+ */
+export class DuckDbTimeSeriesStore implements TimeSeriesStore {
+  readonly path: string
+  readonly #instance: DuckDBInstance
+  readonly #writer: DuckDBConnection
+  #nextSeq: bigint
+  #queue: Promise<unknown> = Promise.resolve()
+  readonly #inFlight = new Set<Promise<unknown>>()
+  #closed = false
+
+  private constructor (path: string, instance: DuckDBInstance, writer: DuckDBConnection, nextSeq: bigint) {
+    this.path = path
+    this.#instance = instance
+    this.#writer = writer
+    this.#nextSeq = nextSeq
+  }
+
+  /** Opens (creating if needed) the store at `path`, a file such as `${DATA_DIR}/timeseries.duckdb`, or `:memory:`. */
+  static async open (path: string): Promise<DuckDbTimeSeriesStore> {
+    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true })
+    const instance = await DuckDBInstance.create(path)
+    try {
+      const writer = await instance.connect()
+      for (const sql of SCHEMA) await writer.run(sql)
+      const rows = await readRows(writer, 'SELECT coalesce(max(seq), 0) AS seq FROM readings')
+      return new DuckDbTimeSeriesStore(path, instance, writer, BigInt(String(rows[0]?.seq ?? 0)) + 1n)
+    } catch (err) {
+      instance.closeSync()
+      throw err
+    }
+  }
+
+  writeReadings (readings: readonly Reading[]): Promise<void> {
+    if (readings.length === 0) return this.#closed ? closed() : Promise.resolve()
+    return this.#write(async (conn) => {
+      let seq = this.#nextSeq
+      await stage(conn, 'staging_readings', (appender) => {
+        for (const r of readings) {
+          appender.appendVarchar(r.sensorId)
+          appender.appendVarchar(r.kind)
+          appender.appendVarchar(r.field)
+          appender.appendBigInt(BigInt(r.time))
+          appender.appendDouble(r.value)
+          appender.appendBigInt(seq++)
+          appender.endRow()
+        }
+      })
+      await transaction(conn, 'staging_readings', COMMIT_READINGS.map((sql) => () => conn.run(sql)))
+      this.#nextSeq = seq
+    })
+  }
+
+  writeAggregates (aggregates: readonly Aggregate[]): Promise<void> {
+    if (aggregates.length === 0) return this.#closed ? closed() : Promise.resolve()
+    return this.#write(async (conn) => {
+      await stage(conn, 'staging_aggregates', (appender) => {
+        let ord = 0n
+        for (const a of aggregates) {
+          appender.appendVarchar(a.sensorId)
+          appender.appendVarchar(a.kind)
+          appender.appendVarchar(a.field)
+          appender.appendVarchar(a.window)
+          appender.appendBigInt(BigInt(a.start))
+          appender.appendBigInt(BigInt(a.count))
+          appender.appendDouble(a.sum)
+          appender.appendDouble(a.min)
+          appender.appendDouble(a.max)
+          appender.appendBigInt(ord++)
+          appender.endRow()
+        }
+      })
+      await transaction(conn, 'staging_aggregates', COMMIT_AGGREGATES.map((sql) => () => conn.run(sql)))
+    })
+  }
+
+  readings (query: RangeQuery): Promise<Reading[]> {
+    return this.#read(async (conn) => {
+      const q = new Query()
+      const sql = `${q.deduped(query, query)}
+        SELECT sensor_id, kind, field, time, value FROM deduped
+        ORDER BY sensor_id, field, time
+        LIMIT ${q.bigint('limit', query.limit ?? DEFAULT_LIMIT)}`
+      return (await readRows(conn, sql, q)).map(toReading)
+    })
+  }
+
+  aggregates (query: AggregateQuery): Promise<Aggregate[]> {
+    return this.#read(async (conn) => (await readRows(conn, ...aggregatesSql(query))).map((row) => toAggregate(row, query.window)))
+  }
+
+  latest (filter: SeriesFilter): Promise<Reading[]> {
+    return this.#read(async (conn) => {
+      const q = new Query()
+      const sql = `SELECT sensor_id, kind, field, time, value FROM latest
+        WHERE true ${q.filter(filter)}
+        ORDER BY sensor_id, field`
+      return (await readRows(conn, sql, q)).map(toReading)
+    })
+  }
+
+  deleteReadingsBefore (kind: string, before: number): Promise<number> {
+    return this.#write(async (conn) => {
+      const q = new Query()
+      const where = `kind = ${q.varchar('kind', kind)} AND time < ${q.bigint('before', before)}`
+      let deleted = 0
+      await transaction(conn, null, [
+        // Counted as readings() would show them: a key written twice is one reading.
+        async () => {
+          const rows = await readRows(conn, `SELECT count(*) AS n FROM (SELECT DISTINCT sensor_id, field, time FROM readings WHERE ${where})`, q)
+          deleted = Number(rows[0]?.n ?? 0)
+        },
+        () => conn.run(`DELETE FROM readings WHERE ${where}`, q.params, q.types)
+      ])
+      return deleted
+    })
+  }
+
+  async ping (): Promise<void> {
+    try {
+      await this.#read((conn) => conn.run('SELECT 1'))
+    } catch (err) {
+      if (err instanceof SensorstadError) throw err
+      throw new SensorstadError('STORE_ERR_UNAVAILABLE', `The time-series store does not answer: ${(err as Error).message}`)
+    }
+  }
+
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await Promise.allSettled([...this.#inFlight])
+    this.#writer.closeSync()
+    // Closing the last handle checkpoints the WAL into the database file.
+    this.#instance.closeSync()
+  }
+
+  #write<T> (fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.#closed) return closed()
+    const run = this.#queue.then(() => fn(this.#writer))
+    this.#queue = run.catch(() => {})
+    return this.#track(run)
+  }
+
+  #read<T> (fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.#closed) return closed()
+    return this.#track((async () => {
+      const conn = await this.#instance.connect()
+      try {
+        return await fn(conn)
+      } finally {
+        conn.closeSync()
+      }
+    })())
+  }
+
+  #track<T> (op: Promise<T>): Promise<T> {
+    this.#inFlight.add(op)
+    const forget = (): void => { this.#inFlight.delete(op) }
+    op.then(forget, forget)
+    return op
+  }
+}
+
+/**
+ * `auto` takes the stored window of each (sensor, field, start) where there is one and the
+ * window computed from readings elsewhere; both are selected by start in [from, to).
+ */
+function aggregatesSql (query: AggregateQuery): [string, Query] {
+  const q = new Query()
+  const source = query.source ?? 'auto'
+  const select = (from: string): string => `SELECT sensor_id, kind, field, start, count, sum, min, max FROM ${from}`
+  const stored = (): string => `stored AS (
+    ${select('aggregates')}
+    WHERE "window" = ${q.varchar('window', query.window)}
+      AND start >= ${q.bigint('from', query.from)} AND start < ${q.bigint('to', query.to)}
+      ${q.filter(query)})`
+  // Bucket start as core/windows.ts windowStart: SQL's % keeps the sign of the dividend.
+  const computed = (): string => {
+    const size = q.bigint('size', WINDOW_MS[query.window])
+    return `${q.deduped(query, readingRangeOfWindows(query.window, query.from, query.to))}, computed AS (
+      SELECT sensor_id, arg_max(kind, time) AS kind, field,
+        time - ((time % ${size}) + ${size}) % ${size} AS start,
+        count(*) AS count, sum(value) AS sum, min(value) AS min, max(value) AS max
+      FROM deduped GROUP BY sensor_id, field, start)`
+  }
+  const body = source === 'stored'
+    ? `WITH ${stored()} ${select('stored')}`
+    : source === 'readings'
+      ? `${computed()} ${select('computed')}`
+      : `${computed()}, ${stored()}
+        ${select('stored')}
+        UNION ALL
+        ${select('computed c')} WHERE NOT EXISTS (
+          SELECT 1 FROM stored s WHERE s.sensor_id = c.sensor_id AND s.field = c.field AND s.start = c.start)`
+  return [`${body} ORDER BY sensor_id, field, start LIMIT ${q.bigint('limit', query.limit ?? DEFAULT_LIMIT)}`, q]
+}
+
+/** Bound parameters: user values only ever reach SQL as `$name` placeholders. */
+class Query {
+  readonly params: Params = {}
+  readonly types: Types = {}
+
+  varchar (name: string, value: string): string {
+    return this.#bind(name, value, VARCHAR)
+  }
+
+  /** Times are integers: a fractional bound selects the same rows as its ceiling. */
+  bigint (name: string, value: number): string {
+    return this.#bind(name, BigInt(Math.ceil(value)), BIGINT)
+  }
+
+  /** `AND ...` conditions for the filter's sensorIds, field and (unless skipped) kind. */
+  filter (filter: SeriesFilter, withKind = true): string {
+    const parts: string[] = []
+    if (filter.sensorIds !== undefined) {
+      parts.push(`list_contains(${this.#bind('sensor_ids', listValue([...filter.sensorIds]), LIST(VARCHAR))}, sensor_id)`)
+    }
+    if (filter.field !== undefined) parts.push(`field = ${this.varchar('field', filter.field)}`)
+    if (withKind && filter.kind !== undefined) parts.push(`kind = ${this.varchar('kind', filter.kind)}`)
+    return parts.map((p) => `AND ${p}`).join(' ')
+  }
+
+  /**
+   * A `WITH deduped AS (...)` clause: each (sensor_id, field, time) once, as its last write.
+   * Kind is tested after the dedupe so an overwritten row cannot answer for its key.
+   */
+  deduped (filter: SeriesFilter, range: { from: number, to: number }): string {
+    const kind = filter.kind === undefined ? '' : `HAVING arg_max(kind, seq) = ${this.varchar('kind', filter.kind)}`
+    return `WITH deduped AS (
+      SELECT sensor_id, field, time, arg_max(kind, seq) AS kind, arg_max(value, seq) AS value
+      FROM readings
+      WHERE time >= ${this.bigint('range_from', range.from)} AND time < ${this.bigint('range_to', range.to)}
+      ${this.filter(filter, false)}
+      GROUP BY sensor_id, field, time
+      ${kind})`
+  }
+
+  #bind (name: string, value: DuckDBValue, type: DuckDBType): string {
+    this.params[name] = value
+    this.types[name] = type
+    return `$${name}`
+  }
+}
+
+async function readRows (conn: DuckDBConnection, sql: string, q?: Query): Promise<Row[]> {
+  const reader = await conn.runAndReadAll(sql, q?.params, q?.types)
+  return reader.getRowObjectsJS()
+}
+
+/** Appends rows to a TEMP staging table; on error nothing stays staged. */
+async function stage (conn: DuckDBConnection, table: string, fill: (appender: DuckDBAppender) => void): Promise<void> {
+  const appender = await conn.createAppender(table, 'main', 'temp')
+  try {
+    fill(appender)
+  } catch (err) {
+    appender.clear()
+    appender.closeSync()
+    await conn.run(`DELETE FROM temp.main.${table}`)
+    throw err
+  }
+  appender.closeSync()
+}
+
+/** Runs `steps` in one transaction; on failure rolls back and empties the staging table. */
+async function transaction (conn: DuckDBConnection, staging: string | null, steps: ReadonlyArray<() => Promise<unknown>>): Promise<void> {
+  await conn.run('BEGIN TRANSACTION')
+  try {
+    for (const step of steps) await step()
+    await conn.run('COMMIT')
+  } catch (err) {
+    // A failed COMMIT has already rolled back; ROLLBACK then has nothing to undo.
+    await conn.run('ROLLBACK').catch(() => {})
+    if (staging !== null) await conn.run(`DELETE FROM temp.main.${staging}`)
+    throw err
+  }
+}
+
+function closed (): Promise<never> {
+  return Promise.reject(new SensorstadError('STORE_ERR_UNAVAILABLE', 'The time-series store is closed'))
+}
+
+function toReading (row: Row): Reading {
+  return {
+    sensorId: String(row.sensor_id),
+    kind: String(row.kind),
+    field: String(row.field),
+    time: Number(row.time),
+    value: Number(row.value)
+  }
+}
+
+function toAggregate (row: Row, window: Window): Aggregate {
+  return {
+    sensorId: String(row.sensor_id),
+    kind: String(row.kind),
+    field: String(row.field),
+    window,
+    start: Number(row.start),
+    count: Number(row.count),
+    sum: Number(row.sum),
+    min: Number(row.min),
+    max: Number(row.max)
+  }
+}

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs'
+import { isSensorstadError, type SensorstadError } from '../../core/errors.js'
+import { kindDefinitionSchema, type KindDefinition } from '../../core/kind.js'
+
+/** A kind as shipped in registry/kinds, parsed by the same schema the registry uses. */
+export function loadKind (id: string): KindDefinition {
+  const url = new URL(`../../registry/kinds/${id}.json`, import.meta.url)
+  return kindDefinitionSchema.parse(JSON.parse(readFileSync(url, 'utf8')))
+}
+
+/** The SensorstadError `fn` throws; fails the test if it throws nothing or something else. */
+export function errorOf (fn: () => unknown): SensorstadError {
+  try {
+    fn()
+  } catch (err) {
+    if (isSensorstadError(err)) return err
+    throw err
+  }
+  throw new Error('expected a SensorstadError, but nothing was thrown')
+}
+
+/** A fixed receive time: 2024-06-01T12:00:00Z. */
+export const NOW = Date.UTC(2024, 5, 1, 12, 0, 0)
