@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream'
 export function guardPacketSize (stream: Duplex, maxBytes: number, onViolation: (announced: number) => void): void {
   let state: 'header' | 'length' | 'body' = 'header'
   let length = 0
-  let multiplier = 1
+  let lengthBytes = 0
   let remaining = 0
   let violated = false
 
@@ -29,17 +29,17 @@ export function guardPacketSize (stream: Duplex, maxBytes: number, onViolation: 
       if (state === 'header') {
         state = 'length'
         length = 0
-        multiplier = 1
+        lengthBytes = 0
         continue
       }
-      length += (byte & 0x7f) * multiplier
-      multiplier *= 128
-      // At most four length bytes; a fifth is malformed (section 2.2.3).
-      if (multiplier > 128 ** 4 && (byte & 0x80) !== 0) return reject(Number.POSITIVE_INFINITY)
-      if ((byte & 0x80) === 0) {
-        // Fixed header is 1 byte plus the length bytes.
-        const total = 1 + Math.log(multiplier) / Math.log(128) + length
-        if (total > maxBytes) return reject(length)
+      length += (byte & 0x7f) * 128 ** lengthBytes
+      lengthBytes++
+      const more = (byte & 0x80) !== 0
+      // At most four length bytes; a continuation bit on the fourth is malformed (section 2.2.3).
+      if (more && lengthBytes === 4) return reject(Number.POSITIVE_INFINITY)
+      if (!more) {
+        // The fixed header is the type byte plus the length bytes.
+        if (1 + lengthBytes + length > maxBytes) return reject(length)
         remaining = length
         state = remaining === 0 ? 'header' : 'body'
       }

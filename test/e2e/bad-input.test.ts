@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import type { MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, closed, connectSensor, registerSensor, startTestPlatform, topic, type RegisteredSensor, type TestPlatform } from '../helpers/platform.js'
@@ -73,6 +74,18 @@ describe('bad input', () => {
     big.publish(topic(bad, 'json'), Buffer.alloc(1024 * 1024, 0x20), { qos: 1 })
     await isClosed
     big.end(true)
+  })
+
+  it('closes a socket that announces a 256 MB packet before CONNECT, within a second', async () => {
+    const socket = connect(p.mqttPort, '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    const started = Date.now()
+    const gone = new Promise((resolve) => socket.once('close', resolve))
+    socket.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f]))
+    socket.write(Buffer.alloc(64 * 1024))
+    socket.on('error', () => {})
+    await gone
+    expect(Date.now() - started).toBeLessThan(1_000)
   })
 
   it('stored nothing of the bad sensor, stays healthy, and stores every reading of the good one', async () => {

@@ -1,3 +1,4 @@
+import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { windowStart } from '../../core/windows.js'
 import { api, connectSensor, eventually, registerSensor, startTestPlatform, topic, type RegisteredSensor, type TestPlatform } from '../helpers/platform.js'
@@ -85,6 +86,15 @@ describe('pipeline, end to end on the embedded store', () => {
     expect(obs.status).toBe(400)
     expect(obs.body.code).toBe('API_ERR_VALIDATION')
     await client.endAsync()
+  })
+
+  it('takes readings over MQTT over WebSocket too', async () => {
+    const client = await mqtt.connectAsync(`ws://127.0.0.1:${p.mqttWsPort}/mqtt`, { clientId: bin.id, username: bin.id, password: bin.password, reconnectPeriod: 0 })
+    const time = Math.floor(Date.now() / 1000) - 30
+    await client.publishAsync(topic(bin, 'senml'), JSON.stringify([{ bn: `${bin.id}:`, bt: time, n: 'temperature', u: 'Cel', v: 11.5 }]), { qos: 1 })
+    await client.endAsync()
+    const obs = await api(p, 'GET', `/v1/observations?sensor=${bin.id}&field=temperature`, undefined, null)
+    expect(obs.body.data).toEqual([expect.objectContaining({ value: 11.5, unit: 'Cel', time: new Date(time * 1000).toISOString() })])
   })
 
   it('answers CSV (RFC 4180) with a header row', async () => {
