@@ -1,5 +1,5 @@
 import { createServer as createHttpServer } from 'node:http'
-import { createServer, type AddressInfo, type Server } from 'node:net'
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import type { Logger } from 'pino'
 import type { SensorBroker } from './create-broker.js'
@@ -28,7 +28,11 @@ export async function listenMqtt (broker: SensorBroker, options: MqttListenOptio
   const oversize = (remote: string | undefined) => (announced: number) =>
     logger.warn({ remote, announced, max: options.maxPacketBytes }, 'mqtt packet over the size limit; connection closed')
 
+  // Tracked so that close() ends them: a net server's close waits for every socket.
+  const sockets = new Set<Socket>()
   const tcp = createServer((socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
     guardPacketSize(socket, options.maxPacketBytes, oversize(socket.remoteAddress))
     broker.aedes.handle(socket)
   })
@@ -55,6 +59,7 @@ export async function listenMqtt (broker: SensorBroker, options: MqttListenOptio
     wsPort: (http.address() as AddressInfo).port,
     async close () {
       for (const client of wss.clients) client.terminate()
+      for (const socket of sockets) socket.destroy()
       await Promise.all([closeServer(tcp), closeServer(http)])
     }
   }
