@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
 import cors from '@fastify/cors'
+import etag from '@fastify/etag'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -43,6 +44,8 @@ export async function buildApp (deps: AppDeps, options: AppOptions) {
   await app.register(problems)
   await app.register(auth)
   await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-truncated', 'retry-after'] })
+  // Weak ETags from the body: a client polling /v1/latest gets 304 until a value changes.
+  await app.register(etag, { weak: true })
   await app.register(rateLimit, {
     max: deps.rateLimitPerMinute ?? 600,
     timeWindow: 60_000,

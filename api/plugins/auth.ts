@@ -31,5 +31,7 @@ export default fp(async (app) => {
       throw new SensorstadError('API_ERR_FORBIDDEN', `This needs role ${roles.join(' or ')}; your token has role ${principal.role}`)
     }
     request.principal = principal
+    // Answers behind a token (secrets among them) are never stored by a cache.
+    reply.header('cache-control', 'no-store')
   })
 }, { name: 'auth', dependencies: ['problems'] })

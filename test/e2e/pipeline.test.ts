@@ -116,6 +116,16 @@ describe('pipeline, end to end on the embedded store', () => {
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/observations', '/v1/latest', '/v1/admin/sensors', '/v1/kinds']))
   })
 
+  it('sends CORS, Cache-Control and ETag on open data, and 304 for an unchanged answer', async () => {
+    const first = await fetch(`http://127.0.0.1:${p.httpPort}/v1/latest?kind=crowd`, { headers: { origin: 'https://example.org' } })
+    expect(first.headers.get('access-control-allow-origin')).toBe('*')
+    expect(first.headers.get('cache-control')).toMatch(/public, max-age=\d+/)
+    const etag = first.headers.get('etag')
+    expect(etag).toMatch(/^W\/"/)
+    const again = await fetch(`http://127.0.0.1:${p.httpPort}/v1/latest?kind=crowd`, { headers: { 'if-none-match': etag! } })
+    expect(again.status).toBe(304)
+  })
+
   it('shows residents the register without secrets', async () => {
     const res = await api(p, 'GET', `/v1/sensors/${crowd.id}`, undefined, null)
     expect(res.status).toBe(200)
