@@ -128,7 +128,7 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
     const tasks: ScheduledTask[] = [
       schedule('ROLLUP_CRON', config.ROLLUP_CRON, 'rollup', runRollup, logger),
       schedule('RETENTION_CRON', config.RETENTION_CRON, 'retention', async () => {
-        logger.info({ results: await purgeExpired(store, kinds.values(), Date.now()) }, 'retention purge done')
+        logger.info({ results: await purgeExpired(store, kinds.values(), registry.listSensors(), Date.now()) }, 'retention purge done')
       }, logger)
     ]
     closers.push(async () => { for (const task of tasks) await task.destroy() })

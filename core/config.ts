@@ -47,6 +47,9 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>
 
+/** Variables whose value is never echoed in an error message. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set<keyof Config>(['ADMIN_TOKEN'])
+
 /** Parses the environment; a bad value stops the boot with a message naming the variable. */
 export function loadConfig (env: Record<string, string | undefined>): Config {
   const input = Object.fromEntries(
@@ -58,7 +61,9 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?')
-      return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`
+      // A refused secret is still somebody's secret; the boot log must not carry it.
+      const shown = SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(env[name] ?? '')
+      return `  ${name}=${shown}: ${issue.message}`
     })
     throw new SensorstadError('CONFIG_ERR_INVALID', `Invalid configuration, fix these environment variables:\n${lines.join('\n')}`, String(result.error.issues[0]?.path[0]))
   }

@@ -17,7 +17,13 @@ export function loadKinds (dir: string = BUILT_IN_KINDS_DIR): KindCatalog {
   const kinds = new Map<string, KindDefinition>()
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     const path = join(dir, file)
-    const parsed = kindDefinitionSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')))
+    let json: unknown
+    try {
+      json = JSON.parse(readFileSync(path, 'utf8'))
+    } catch (err) {
+      throw new SensorstadError('REGISTRY_ERR_KIND_INVALID', `${path}: not valid JSON (${(err as Error).message})`)
+    }
+    const parsed = kindDefinitionSchema.safeParse(json)
     if (!parsed.success) {
       throw new SensorstadError('REGISTRY_ERR_KIND_INVALID', `${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
     }
@@ -35,7 +41,8 @@ function checkConsistent (kind: KindDefinition, path: string): void {
   if (schema.additionalProperties !== false) problem('payloadSchema.additionalProperties must be false: only declared fields may get in')
   const declared = Object.keys(kind.fields).sort()
   const properties = Object.keys(schema.properties ?? {}).sort()
-  if (declared.join() !== properties.join()) {
+  // Compared as lists, not joined strings: fields a and b must not match one property "a,b".
+  if (declared.length !== properties.length || declared.some((name, i) => name !== properties[i])) {
     problem(`fields (${declared.join(', ')}) and payloadSchema.properties (${properties.join(', ')}) must name the same fields`)
   }
   for (const [name, property] of Object.entries(schema.properties ?? {})) {

@@ -40,6 +40,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
   readonly #zones = new Map<string, Zone>()
   readonly #secretHashes = new Map<string, string>()
   readonly #tokens = new Map<string, ApiToken>()
+  /** Ids being registered: claimed before the first await, so a concurrent duplicate is a conflict. */
+  readonly #registering = new Set<string>()
   readonly #verified = new VerifiedSecretCache()
   readonly #bootstrapToken: string | undefined
 
@@ -101,23 +103,28 @@ export class Registry extends EventEmitter<RegistryEvents> {
       throw new SensorstadError('REGISTRY_ERR_INCOMPLETE', `retentionDays may be at most ${kind.retentionDays} for kind ${kind.id}`, 'retentionDays')
     }
     const id = registration.id ?? `${kind.id}-${randomBytes(6).toString('hex')}`
-    if (this.#sensors.has(id)) throw new SensorstadError('REGISTRY_ERR_CONFLICT', `Sensor ${id} already exists`, 'id')
-    const now = this.#now().toISOString()
-    const sensor: Sensor = {
-      ...registration,
-      id,
-      retentionDays: registration.retentionDays ?? kind.retentionDays,
-      status: 'active',
-      createdAt: now,
-      updatedAt: now
+    if (this.#sensors.has(id) || this.#registering.has(id)) throw new SensorstadError('REGISTRY_ERR_CONFLICT', `Sensor ${id} already exists`, 'id')
+    this.#registering.add(id)
+    try {
+      const now = this.#now().toISOString()
+      const sensor: Sensor = {
+        ...registration,
+        id,
+        retentionDays: registration.retentionDays ?? kind.retentionDays,
+        status: 'active',
+        createdAt: now,
+        updatedAt: now
+      }
+      const secret = newSecret()
+      const secretHash = await hashSecret(secret)
+      await this.#store.putCredential({ sensorId: id, secretHash, rotatedAt: now })
+      await this.#store.putSensor(sensor)
+      this.#secretHashes.set(id, secretHash)
+      this.#sensors.set(id, sensor)
+      return { sensor, secret }
+    } finally {
+      this.#registering.delete(id)
     }
-    const secret = newSecret()
-    const secretHash = await hashSecret(secret)
-    await this.#store.putCredential({ sensorId: id, secretHash, rotatedAt: now })
-    await this.#store.putSensor(sensor)
-    this.#secretHashes.set(id, secretHash)
-    this.#sensors.set(id, sensor)
-    return { sensor, secret }
   }
 
   async setSensorStatus (id: string, status: Sensor['status']): Promise<Sensor> {

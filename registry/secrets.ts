@@ -9,6 +9,8 @@ import { promisify } from 'node:util'
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number, r: number, p: number, maxmem: number }) => Promise<Buffer>
 const PARAMS = { N: 16_384, r: 8, p: 1 }
 const KEY_BYTES = 32
+/** Shortest stored key accepted (128 bits), so the key length can still be raised later. */
+const MIN_KEY_BYTES = 16
 
 /** A new random secret: 32 bytes (256 bits), base64url. */
 export function newSecret (): string {
@@ -27,9 +29,18 @@ export async function verifySecret (secret: string, stored: string): Promise<boo
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string]
   const expected = Buffer.from(hash, 'base64url')
-  const actual = await scryptAsync(secret, Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024
-  })
+  // A damaged row must fail closed: an empty key would equal any secret's empty key, and a
+  // short one is the prefix of every longer key, so it would match with odds of 2^-(8 * bytes).
+  if (expected.length < MIN_KEY_BYTES) return false
+  let actual: Buffer
+  try {
+    actual = await scryptAsync(secret, Buffer.from(salt, 'base64url'), expected.length, {
+      N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024
+    })
+  } catch {
+    // Parameters scrypt refuses (N not a power of two, r negative, past maxmem): a damaged row.
+    return false
+  }
   return actual.length === expected.length && timingSafeEqual(actual, expected)
 }
 

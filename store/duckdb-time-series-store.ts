@@ -177,10 +177,10 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
     })
   }
 
-  deleteReadingsBefore (kind: string, before: number): Promise<number> {
+  deleteReadingsBefore (kind: string, before: number, sensorIds?: readonly string[]): Promise<number> {
     return this.#write(async (conn) => {
       const q = new Query()
-      const where = `kind = ${q.varchar('kind', kind)} AND time < ${q.bigint('before', before)}`
+      const where = `kind = ${q.varchar('kind', kind)} AND time < ${q.bigint('before', before)} ${q.filter({ sensorIds })}`
       let deleted = 0
       await transaction(conn, null, [
         // Counted as readings() would show them: a key written twice is one reading.

@@ -69,11 +69,11 @@ export class MemoryTimeSeriesStore implements TimeSeriesStore {
       .map((r) => ({ ...r }))
   }
 
-  async deleteReadingsBefore (kind: string, before: number): Promise<number> {
+  async deleteReadingsBefore (kind: string, before: number, sensorIds?: readonly string[]): Promise<number> {
     this.#assertOpen()
     let deleted = 0
     for (const [k, r] of this.#readings) {
-      if (r.kind === kind && r.time < before) {
+      if (r.kind === kind && r.time < before && (sensorIds === undefined || sensorIds.includes(r.sensorId))) {
         this.#readings.delete(k)
         deleted++
       }

@@ -46,8 +46,12 @@ export interface TimeSeriesStore {
   aggregates (query: AggregateQuery): Promise<Aggregate[]>
   /** The newest reading of every (sensor, field) that matches. */
   latest (filter: SeriesFilter): Promise<Reading[]>
-  /** Deletes raw readings of `kind` older than `before`; aggregates stay. Returns rows deleted. */
-  deleteReadingsBefore (kind: string, before: number): Promise<number>
+  /**
+   * Deletes raw readings of `kind` older than `before`; aggregates stay. With `sensorIds`,
+   * only those sensors' readings of `kind` go (an empty list deletes nothing): a sensor may be
+   * registered with a retention shorter than its kind's. Returns readings deleted, each key once.
+   */
+  deleteReadingsBefore (kind: string, before: number, sensorIds?: readonly string[]): Promise<number>
   /** Rejects when the store cannot serve (readiness). */
   ping (): Promise<void>
   close (): Promise<void>

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { isSensorstadError, type SensorstadError } from '../../core/errors.js'
 import { kindDefinitionSchema, type KindDefinition } from '../../core/kind.js'
 
 /** A kind as shipped in registry/kinds, parsed by the same schema the registry uses. */
@@ -8,16 +7,7 @@ export function loadKind (id: string): KindDefinition {
   return kindDefinitionSchema.parse(JSON.parse(readFileSync(url, 'utf8')))
 }
 
-/** The SensorstadError `fn` throws; fails the test if it throws nothing or something else. */
-export function errorOf (fn: () => unknown): SensorstadError {
-  try {
-    fn()
-  } catch (err) {
-    if (isSensorstadError(err)) return err
-    throw err
-  }
-  throw new Error('expected a SensorstadError, but nothing was thrown')
-}
-
 /** A fixed receive time: 2024-06-01T12:00:00Z. */
 export const NOW = Date.UTC(2024, 5, 1, 12, 0, 0)
+
+export { errorOf } from '../helpers/error-of.js'

@@ -398,6 +398,65 @@ export function timeSeriesStoreConformance (
         expect(await store.latest({})).toEqual([reading('s1', 'pm25', T0, 1)])
       })
 
+      describe('of listed sensors only', () => {
+        const mixed = [
+          reading('s1', 'pm25', T0, 1),
+          reading('s1', 'pm25', T0 + 1000, 2),
+          reading('s1', 'no2', T0, 3),
+          reading('s1', 'pm25', T0 + HOUR, 4),
+          reading('s2', 'pm25', T0, 5),
+          reading('s2', 'pm25', T0 + 1000, 6),
+          reading('s3', 'pm25', T0, 7),
+          reading('s1', 'db', T0, 8, 'noise')
+        ]
+
+        it('deletes only those sensors\' readings of that kind before the time, and counts them', async () => {
+          await store.writeReadings(mixed)
+          await store.writeReadings([reading('s1', 'pm25', T0, 9)])
+          // s1: pm25 at T0 (written twice, counted once), pm25 at T0+1s and no2 at T0; s3: pm25 at T0.
+          expect(await store.deleteReadingsBefore('air', T0 + HOUR, ['s1', 's3'])).toBe(4)
+          expect(await store.readings({ from: T0 - DAY, to: T0 + DAY })).toEqual([
+            reading('s1', 'db', T0, 8, 'noise'),
+            reading('s1', 'pm25', T0 + HOUR, 4),
+            reading('s2', 'pm25', T0, 5),
+            reading('s2', 'pm25', T0 + 1000, 6)
+          ])
+          expect(await store.deleteReadingsBefore('air', T0 + HOUR, ['s1', 's3'])).toBe(0)
+          expect(await store.deleteReadingsBefore('air', T0 + DAY, ['s2'])).toBe(2)
+          expect(await store.readings({ from: T0 - DAY, to: T0 + DAY })).toEqual([
+            reading('s1', 'db', T0, 8, 'noise'),
+            reading('s1', 'pm25', T0 + HOUR, 4)
+          ])
+        })
+
+        it('deletes nothing for an empty list or an unknown sensor', async () => {
+          await store.writeReadings(mixed)
+          expect(await store.deleteReadingsBefore('air', T0 + DAY, [])).toBe(0)
+          expect(await store.deleteReadingsBefore('air', T0 + DAY, ['s9'])).toBe(0)
+          expect(await store.readings({ from: T0 - DAY, to: T0 + DAY })).toHaveLength(mixed.length)
+        })
+
+        it('keeps stored aggregates and latest of the sensors it deletes from', async () => {
+          await store.writeReadings(mixed)
+          const stored = [agg('1h', T0, 3, 7, 1, 4), agg('1h', T0, 2, 11, 5, 6, { sensorId: 's2' })]
+          await store.writeAggregates(stored)
+          expect(await store.deleteReadingsBefore('air', T0 + DAY, ['s1', 's2'])).toBe(6)
+          expect(await store.aggregates({ window: '1h', from: T0, to: T0 + DAY, source: 'stored' })).toEqual(stored)
+          expect(await store.aggregates({ window: '1h', from: T0, to: T0 + DAY, field: 'pm25' })).toEqual([
+            ...stored,
+            agg('1h', T0, 1, 7, 7, 7, { sensorId: 's3' })
+          ])
+          expect((await store.latest({ sensorIds: ['s1', 's2'] })).map((r) => r.value)).toEqual([8, 3, 4, 6])
+        })
+
+        it('binds sensor ids holding SQL metacharacters as values', async () => {
+          const ids = ["s'1", "x') OR true OR ('", 'a%', 'a_c', 'abc']
+          await store.writeReadings(ids.map((id, i) => reading(id, 'pm25', T0, i)))
+          expect(await store.deleteReadingsBefore('air', T0 + 1, ["x') OR true OR ('", 'a%'])).toBe(2)
+          expect((await store.readings({ from: T0, to: T0 + 1 })).map((r) => r.sensorId)).toEqual(['a_c', 'abc', "s'1"])
+        })
+      })
+
       it('does not resurrect an overwritten value', async () => {
         await store.writeReadings([reading('s1', 'pm25', T0, 1)])
         await store.writeReadings([reading('s1', 'pm25', T0, 2)])
