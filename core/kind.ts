@@ -26,6 +26,57 @@ export const fieldSpecSchema = z.object({
 })
 export type FieldSpec = z.infer<typeof fieldSpecSchema>
 
+/**
+ * The privacy rules of a kind (issue #3), enforced by ingest and the open-data API. Every
+ * number is a default a city may tighten per kind; the register shows residents which apply.
+ */
+export const countsPrivacySchema = z.object({
+  /** The field holding a count of people. */
+  field: z.string(),
+  /** Published counts below k are suppressed (with complementary suppression). */
+  k: z.number().int().positive().default(15),
+  /** The finest public window; finer windows are for enforcement only. */
+  minPublicWindow: z.enum(WINDOWS).default('15m'),
+  /** How far the public view lags the enforcement view, seconds. */
+  publicLagS: z.number().int().nonnegative().default(900)
+})
+
+export const ridesPrivacySchema = z.object({
+  /** The device's ride counter (privacy class `internal`); a change starts a new ride. */
+  counterField: z.string(),
+  latField: z.string(),
+  lonField: z.string(),
+  /** A silence longer than this ends a ride, seconds. */
+  gapS: z.number().int().positive().default(300),
+  /** Points within r of the first and last fix are dropped; r is drawn per ride in [min, max], metres. */
+  trimRadiusM: z.object({ min: z.number().positive(), max: z.number().positive() }).default({ min: 200, max: 500 }),
+  /** Points within this many seconds of the first and last fix are dropped. */
+  trimS: z.number().int().nonnegative().default(60),
+  /** A ride is dropped whole when less than this distance (metres) or these points remain. */
+  minLengthM: z.number().nonnegative().default(500),
+  minPoints: z.number().int().positive().default(10),
+  /** A ride is closed (and trimmed) when it reaches this many points, bounding memory. */
+  maxPoints: z.number().int().positive().default(5_000)
+})
+
+export const gridPrivacySchema = z.object({
+  /** Cell size on the Dutch national grid (RD New, EPSG:28992), metres; never finer than 100. */
+  cellM: z.number().int().min(100).default(100),
+  /** A cell x hour is published only when this many distinct rides... */
+  minRides: z.number().int().positive().default(5),
+  /** ...and this many distinct devices contributed. */
+  minDevices: z.number().int().positive().default(2)
+})
+
+export const kindPrivacySchema = z.object({
+  /** Refuse identifier-like strings (MAC, IMEI, e-mail, ...) anywhere in a payload. */
+  refuseIdentifiers: z.boolean().default(true),
+  counts: countsPrivacySchema.optional(),
+  rides: ridesPrivacySchema.optional(),
+  grid: gridPrivacySchema.optional()
+})
+export type KindPrivacy = z.infer<typeof kindPrivacySchema>
+
 export const kindDefinitionSchema = z.object({
   id: z.string().regex(ID_PATTERN),
   title: z.string().min(1),
@@ -42,6 +93,7 @@ export const kindDefinitionSchema = z.object({
   /** How old (seconds before now) a reading may be when it arrives. */
   allowedLatenessS: z.number().int().positive(),
   /** How often a healthy sensor of this kind reports, seconds. */
-  expectedIntervalS: z.number().int().positive()
+  expectedIntervalS: z.number().int().positive(),
+  privacy: kindPrivacySchema.default({ refuseIdentifiers: true })
 })
 export type KindDefinition = z.infer<typeof kindDefinitionSchema>

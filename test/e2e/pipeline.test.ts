@@ -129,7 +129,7 @@ describe('pipeline, end to end on the embedded store', () => {
   it('shows residents the register without secrets', async () => {
     const res = await api(p, 'GET', `/v1/sensors/${crowd.id}`, undefined, null)
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ id: crowd.id, kind: 'crowd', owner: 'Gemeente Utrecht', purpose: 'Testing the platform', retentionDays: 30, zoneId: 'vredenburg' })
+    expect(res.body).toMatchObject({ id: crowd.id, kind: 'crowd', owner: 'Gemeente Utrecht', purpose: 'Testing the platform', retentionDays: 7, zoneId: 'vredenburg' })
     expect(JSON.stringify(res.body)).not.toMatch(/secret|password|hash/i)
     const missing = await api(p, 'GET', '/v1/sensors/nope', undefined, null)
     expect(missing.status).toBe(404)

@@ -20,7 +20,8 @@ const kind = (id: string, retentionDays: number): KindDefinition => ({
   windows: ['1m'],
   retentionDays,
   allowedLatenessS: 3600,
-  expectedIntervalS: 60
+  expectedIntervalS: 60,
+  privacy: { refuseIdentifiers: true }
 })
 
 const air = kind('air', 30)

@@ -29,7 +29,8 @@ const air: KindDefinition = {
   windows: [...WINDOWS],
   retentionDays: 30,
   allowedLatenessS: 2 * 86_400,
-  expectedIntervalS: 60
+  expectedIntervalS: 60,
+  privacy: { refuseIdentifiers: true }
 }
 
 const reading = (sensorId: string, field: string, time: number, value: number, kind = 'air'): Reading =>

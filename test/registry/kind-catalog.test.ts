@@ -9,9 +9,9 @@ describe('loadKinds', () => {
   it('loads the built-in kinds', () => {
     const kinds = loadKinds()
     expect([...kinds.keys()].sort()).toStrictEqual(['crowd', 'snuffelfiets', 'wastebin'])
-    expect(kinds.get('crowd')).toMatchObject({ placement: 'fixed', retentionDays: 30, fields: { peopleCount: { unit: 'count', privacy: 'open' } } })
-    expect(kinds.get('snuffelfiets')).toMatchObject({ placement: 'mobile', retentionDays: 7, fields: { lat: { privacy: 'location' }, trip: { privacy: 'internal' } } })
-    expect(kinds.get('wastebin')).toMatchObject({ placement: 'fixed', retentionDays: 365 })
+    expect(kinds.get('crowd')).toMatchObject({ placement: 'fixed', retentionDays: 7, fields: { peopleCount: { unit: 'count', privacy: 'open' } } })
+    expect(kinds.get('snuffelfiets')).toMatchObject({ placement: 'mobile', retentionDays: 1, fields: { lat: { privacy: 'location' }, trip: { privacy: 'internal' } } })
+    expect(kinds.get('wastebin')).toMatchObject({ placement: 'fixed', retentionDays: 90 })
     expect(Object.keys(kinds.get('wastebin')!.fields).sort()).toStrictEqual(['battery', 'fillingLevel', 'temperature'])
   })
 

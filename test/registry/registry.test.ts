@@ -87,7 +87,7 @@ describe('Registry', () => {
     it('stores the sensor with defaults and returns a secret that authenticates it', async () => {
       const input = registration('wastebin', { id: 'bin-1', ...atNeude })
       const { sensor, secret } = await registry.registerSensor(input)
-      const expected = { ...input, id: 'bin-1', retentionDays: 365, status: 'active', createdAt: '2024-06-01T12:00:00.000Z', updatedAt: '2024-06-01T12:00:00.000Z' }
+      const expected = { ...input, id: 'bin-1', retentionDays: 90, status: 'active', createdAt: '2024-06-01T12:00:00.000Z', updatedAt: '2024-06-01T12:00:00.000Z' }
       expect(sensor).toStrictEqual(expected)
       expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/)
       expect(registry.getSensor('bin-1')).toStrictEqual(expected)
@@ -113,7 +113,7 @@ describe('Registry', () => {
       const { sensor } = await registry.registerSensor(registration('wastebin', { ...atNeude, retentionDays: 30 }))
       expect(sensor.retentionDays).toBe(30)
       const bike = await registry.registerSensor(registration('snuffelfiets'))
-      expect(bike.sensor.retentionDays).toBe(7)
+      expect(bike.sensor.retentionDays).toBe(1)
     })
 
     it('generates ids of the form <kind>-<12 hex>, each different', async () => {
@@ -132,7 +132,7 @@ describe('Registry', () => {
       const bin = await registry.registerSensor(registration('wastebin', { zoneId: 'neude' }))
       const crowd = await registry.registerSensor(registration('crowd', { zoneId: 'neude' }))
       expect(bin.sensor.zoneId).toBe('neude')
-      expect(crowd.sensor).toMatchObject({ kind: 'crowd', zoneId: 'neude', retentionDays: 30 })
+      expect(crowd.sensor).toMatchObject({ kind: 'crowd', zoneId: 'neude', retentionDays: 7 })
     })
 
     it('survives a restart: a new Registry over the same store knows the sensor and its secret', async () => {
@@ -148,7 +148,7 @@ describe('Registry', () => {
       ['a crowd monitor without a zone, even with a location', () => registry.registerSensor(registration('crowd', atNeude)), 'REGISTRY_ERR_INCOMPLETE', 'zoneId'],
       ['a fixed sensor with neither location nor zone', () => registry.registerSensor(registration('wastebin')), 'REGISTRY_ERR_INCOMPLETE', 'location'],
       ['a mobile sensor with a location', () => registry.registerSensor(registration('snuffelfiets', atNeude)), 'REGISTRY_ERR_INCOMPLETE', 'location'],
-      ['a retention above the kind\'s', () => registry.registerSensor(registration('crowd', { zoneId: 'neude', retentionDays: 31 })), 'REGISTRY_ERR_INCOMPLETE', 'retentionDays']
+      ['a retention above the kind\'s', () => registry.registerSensor(registration('crowd', { zoneId: 'neude', retentionDays: 8 })), 'REGISTRY_ERR_INCOMPLETE', 'retentionDays']
     ]
 
     it.each(refusals)('refuses %s, storing nothing', async (_, register, code, field) => {
