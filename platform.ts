@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import cron, { type ScheduledTask } from 'node-cron'
 import pino, { type Logger } from 'pino'
-import { collectDefaultMetrics, Registry as MetricsRegistry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Registry as MetricsRegistry } from 'prom-client'
 import { buildApp, type App } from './api/build-app.js'
 import { createBroker, type SensorBroker } from './broker/create-broker.js'
 import { listenMqtt, type MqttServers } from './broker/servers.js'
@@ -9,11 +9,12 @@ import type { Config } from './core/config.js'
 import { SensorstadError } from './core/errors.js'
 import { Ingest } from './ingest/ingest.js'
 import { createIngestMetrics } from './ingest/metrics.js'
-import { purgeExpired } from './ingest/retention.js'
+import { compactGrid, purgeExpired } from './ingest/retention.js'
 import { rollup } from './ingest/rollup.js'
 import { DuckDbRegistryStore } from './registry/duckdb-registry-store.js'
 import { loadKinds } from './registry/kind-catalog.js'
 import { Registry } from './registry/registry.js'
+import { DuckDbGridStore } from './store/duckdb-grid-store.js'
 import { DuckDbTimeSeriesStore } from './store/duckdb-time-series-store.js'
 
 /**
@@ -38,13 +39,14 @@ export interface Platform {
   mqttWsPort: number
   /** An admin token made at first start when ADMIN_TOKEN was not set; shown once. */
   generatedAdminToken: string | undefined
-  /** Runs the rollup job now (the scheduler runs it every minute). */
-  runRollup (): Promise<void>
+  /** Runs the rollup job as at `now` (default the clock; the scheduler runs it every minute). */
+  runRollup (now?: number): Promise<void>
   close (): Promise<void>
 }
 
-export function createLogger (config: Pick<Config, 'LOG_LEVEL'>): Logger {
-  return pino({ level: config.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: '[redacted]' } })
+export function createLogger (config: Pick<Config, 'LOG_LEVEL'>, destination?: pino.DestinationStream): Logger {
+  const options = { level: config.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }
+  return destination === undefined ? pino(options) : pino(options, destination)
 }
 
 export async function startPlatform (config: Config, logger: Logger = createLogger(config)): Promise<Platform> {
@@ -66,15 +68,25 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
 
     const store = await DuckDbTimeSeriesStore.open(join(config.DATA_DIR, 'timeseries.duckdb'))
     closers.push(() => store.close())
+    const grid = await DuckDbGridStore.open(join(config.DATA_DIR, 'grid.duckdb'))
+    closers.push(() => grid.close())
 
     const metrics = new MetricsRegistry()
     collectDefaultMetrics({ register: metrics })
+    const purged = new Counter({
+      name: 'sensorstad_retention_purged_total',
+      help: 'Rows removed by the retention job: raw readings deleted, ride contributions stripped of pseudonyms',
+      labelNames: ['kind', 'what'] as const,
+      registers: [metrics]
+    })
 
     // Ingest tells sensors about rejections through the broker, which is built after it.
     const brokerRef: { current?: SensorBroker } = {}
     const ingest: Ingest = new Ingest({
       kinds,
       store,
+      grid,
+      zoneOf: (id) => registry.getZone(id),
       topicRoot: config.MQTT_TOPIC_ROOT,
       notify: (topic, payload) => brokerRef.current?.publish(topic, payload) ?? Promise.resolve(),
       metrics: createIngestMetrics(metrics, () => ingest.pending),
@@ -110,10 +122,14 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
     const app = await buildApp({
       registry,
       store,
+      grid,
       metrics,
       logger: logger.child({ component: 'api' }),
       rateLimitPerMinute: config.HTTP_RATE_LIMIT_PER_MIN,
-      readiness: [{ name: 'ingest', check: () => { if (!ingest.healthy) throw new Error('store writes are failing') } }]
+      readiness: [
+        { name: 'ingest', check: () => { if (!ingest.healthy) throw new Error('store writes are failing') } },
+        { name: 'grid', check: () => grid.ping() }
+      ]
     }, { topicRoot: config.MQTT_TOPIC_ROOT, publicBaseUrl: config.PUBLIC_BASE_URL })
     await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT })
     closers.push(() => app.close())
@@ -121,15 +137,22 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
     const httpPort = typeof address === 'object' && address !== null ? address.port : config.HTTP_PORT
     const httpUrl = config.PUBLIC_BASE_URL ?? `http://localhost:${httpPort}`
 
-    const runRollup = async (): Promise<void> => {
-      const results = await rollup(store, kinds.values(), Date.now())
+    const runRollup = async (now = Date.now()): Promise<void> => {
+      const results = await rollup(store, kinds.values(), now)
       logger.debug({ results }, 'rollup done')
     }
     const tasks: ScheduledTask[] = [
       schedule('ROLLUP_CRON', config.ROLLUP_CRON, 'rollup', runRollup, logger),
       schedule('RETENTION_CRON', config.RETENTION_CRON, 'retention', async () => {
-        logger.info({ results: await purgeExpired(store, kinds.values(), registry.listSensors(), Date.now()) }, 'retention purge done')
-      }, logger)
+        const now = Date.now()
+        const readings = await purgeExpired(store, kinds.values(), registry.listSensors(), now)
+        const cells = await compactGrid(grid, kinds.values(), now)
+        for (const r of readings) purged.inc({ kind: r.kind, what: 'readings' }, r.deleted)
+        for (const r of cells) purged.inc({ kind: r.kind, what: 'ride-contributions' }, r.deleted)
+        logger.info({ readings, cells }, 'retention purge done')
+      }, logger),
+      // Rides end when their device goes quiet; this closes, trims and stores them.
+      schedule('RIDE_SWEEP', '*/15 * * * * *', 'ride-sweep', () => ingest.sweep(), logger)
     ]
     closers.push(async () => { for (const task of tasks) await task.destroy() })
 

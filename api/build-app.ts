@@ -11,10 +11,13 @@ import problems from './plugins/problems.js'
 import adminSensors from './routes/admin-sensors.js'
 import adminTokens from './routes/admin-tokens.js'
 import adminZones from './routes/admin-zones.js'
+import crowd from './routes/crowd.js'
+import grid from './routes/grid.js'
 import health from './routes/health.js'
 import kinds from './routes/kinds.js'
 import latest from './routes/latest.js'
 import observations from './routes/observations.js'
+import pages from './routes/pages.js'
 import sensors from './routes/sensors.js'
 import zones from './routes/zones.js'
 
@@ -74,6 +77,9 @@ export async function buildApp (deps: AppDeps, options: AppOptions) {
   await app.register(zones)
   await app.register(observations)
   await app.register(latest)
+  await app.register(crowd)
+  await app.register(grid)
+  await app.register(pages)
   await app.register(adminSensors, { topicRoot: options.topicRoot })
   await app.register(adminZones)
   await app.register(adminTokens)

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Registry as MetricsRegistry } from 'prom-client'
+import type { GridStore } from '../core/ports/grid-store.js'
 import type { TimeSeriesStore } from '../core/ports/time-series-store.js'
 import type { Registry } from '../registry/registry.js'
 
@@ -10,6 +11,7 @@ import type { Registry } from '../registry/registry.js'
 export interface AppDeps {
   registry: Registry
   store: TimeSeriesStore
+  grid: GridStore
   metrics: MetricsRegistry
   logger: Logger
   /** Extra readiness checks (ingest writing, broker listening); each rejects when not ready. */

@@ -31,6 +31,7 @@ export interface SensorBroker {
 export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
   const hooks = createHooks(deps.directory, deps.topicRoot)
   const log = deps.logger
+  const known = (clientId: string | undefined): string => clientId !== undefined && deps.directory.getSensor(clientId) !== undefined ? clientId : '(unregistered)'
 
   const options: AedesOptions = {
     connectTimeout: deps.connectTimeoutS * 1000,
@@ -41,7 +42,9 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
     authenticate (client, username, password, done) {
       hooks.authenticate(client.id, username, password).then((result) => {
         if (result.ok) return done(null, true)
-        log.info({ clientId: client.id, reason: result.reason }, 'mqtt connect refused')
+        // A client id is only logged when it is a registered sensor's: anything else a device
+        // sends as its id may be a MAC or IMEI (privacy rule 10).
+        log.info({ sensorId: known(client.id), reason: result.reason }, 'mqtt connect refused')
         const err = new Error(result.reason) as AuthenticateError
         err.returnCode = result.returnCode
         done(err, false)
@@ -55,7 +58,7 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
       if (client === null) return done(new Error('no client'))
       const decision = hooks.authorizePublish(client.id, packet)
       if (!decision.ok) {
-        log.info({ clientId: client.id, reason: decision.reason }, 'mqtt publish refused')
+        log.info({ sensorId: known(client.id), reason: decision.reason }, 'mqtt publish refused')
         return done(new Error(decision.reason))
       }
       deps.sink.accept({
@@ -67,22 +70,24 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
       }).then(() => done(null), (err: unknown) => {
         // Not handled (store unavailable): no PUBACK. Closing the connection makes the
         // sensor resend its unacknowledged messages when it reconnects [MQTT-4.4.0-1].
-        log.warn({ clientId: client.id, err }, 'message not stored; closing connection so the sensor resends')
+        log.warn({ sensorId: known(client.id), err }, 'message not stored; closing connection so the sensor resends')
         done(err instanceof Error ? err : new Error(String(err)))
       })
     },
 
     authorizeSubscribe (client, subscription, done) {
       if (hooks.authorizeSubscribe(client.id, subscription.topic)) return done(null, subscription)
-      log.info({ clientId: client.id, topic: subscription.topic }, 'mqtt subscribe refused')
+      // Not the topic: it is the client's text and may hold anything.
+      log.info({ sensorId: known(client.id) }, 'mqtt subscribe refused')
       // A null subscription answers 0x80 (failure) in the SUBACK, MQTT 3.1.1 section 3.9.3.
       done(null, null)
     }
   }
 
   const aedes = await Aedes.createBroker(options)
-  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'))
-  aedes.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt connection error'))
+  // Error messages of the protocol parser are ours to log; the client's bytes are not in them.
+  aedes.on('clientError', (client, err) => log.debug({ sensorId: known(client.id), err: err.message }, 'mqtt client error'))
+  aedes.on('connectionError', (client, err) => log.debug({ sensorId: known(client.id), err: err.message }, 'mqtt connection error'))
 
   return {
     aedes,

@@ -19,6 +19,8 @@ export const ERRORS = {
   INGEST_ERR_EMPTY: { status: 400, title: 'Payload holds no readings' },
   INGEST_ERR_TOO_MANY: { status: 400, title: 'Payload holds more readings than allowed per message' },
   INGEST_ERR_STATUS: { status: 400, title: 'Status must be "online" or "offline"' },
+  INGEST_ERR_IDENTIFIER: { status: 400, title: 'Payload holds something that identifies a person or device' },
+  INGEST_ERR_INACTIVE_PERIOD: { status: 400, title: 'Reading falls outside the zone\'s registered active periods' },
   INGEST_ERR_SENSOR: { status: 403, title: 'Sensor is not active in the register' },
   // registry
   REGISTRY_ERR_NOT_FOUND: { status: 404, title: 'Not found in the register' },

@@ -50,6 +50,12 @@ export const ridesPrivacySchema = z.object({
   gapS: z.number().int().positive().default(300),
   /** Points within r of the first and last fix are dropped; r is drawn per ride in [min, max], metres. */
   trimRadiusM: z.object({ min: z.number().positive(), max: z.number().positive() }).default({ min: 200, max: 500 }),
+  /**
+   * A fixed random offset per device, drawn once in [min, max] metres, moves the trimmed
+   * circles away from the true ends (still covering r around them), so averaging many linked
+   * rides points at a decoy instead of home. { min: 0, max: 0 } turns it off.
+   */
+  endOffsetM: z.object({ min: z.number().nonnegative(), max: z.number().nonnegative() }).default({ min: 400, max: 600 }),
   /** Points within this many seconds of the first and last fix are dropped. */
   trimS: z.number().int().nonnegative().default(60),
   /** A ride is dropped whole when less than this distance (metres) or these points remain. */

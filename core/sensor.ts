@@ -82,6 +82,20 @@ export const thresholdsSchema = z.object({
   critical: z.number().positive()
 })
 
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 00:00 to 23:59')
+
+/**
+ * When crowds may be counted in a zone, in Europe/Amsterdam local time. `to` before `from`
+ * runs past midnight (20:00 to 02:00 belongs to the day it starts on).
+ */
+export const activePeriodSchema = z.object({
+  days: z.array(z.enum(WEEKDAYS)).min(1),
+  from: clock,
+  to: clock
+})
+export type ActivePeriod = z.infer<typeof activePeriodSchema>
+
 export const zoneInputSchema = z.object({
   id,
   name: text.max(200),
@@ -89,7 +103,9 @@ export const zoneInputSchema = z.object({
   /** Walkable area; computed from the polygon when not given. */
   areaM2: z.number().positive().optional(),
   capacity: z.number().int().positive().optional(),
-  thresholds: thresholdsSchema.optional()
+  thresholds: thresholdsSchema.optional(),
+  /** Absent: counting is allowed at all times. */
+  activePeriods: z.array(activePeriodSchema).min(1).optional()
 })
 export type ZoneInput = z.infer<typeof zoneInputSchema>
 

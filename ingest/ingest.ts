@@ -1,11 +1,17 @@
 import { isSensorstadError, SensorstadError, type ErrorCode } from '../core/errors.js'
 import type { KindDefinition } from '../core/kind.js'
 import type { MessageSink, SensorMessage } from '../core/ports/message-sink.js'
+import type { GridStore } from '../core/ports/grid-store.js'
 import type { TimeSeriesStore } from '../core/ports/time-series-store.js'
+import type { Zone } from '../core/sensor.js'
 import { formatTopic } from '../core/topics.js'
 import { DECODERS } from './decoders/index.js'
 import { GroupCommit } from './group-commit.js'
 import type { IngestMetrics } from './metrics.js'
+import { checkCounts } from './privacy/crowd-counts.js'
+import { IDENTIFIER_LABELS, scanPayload } from './privacy/identifiers.js'
+import { Pseudonymizer } from './privacy/pseudonym.js'
+import { RideStage } from './rides.js'
 import { compileKind, type KindValidator } from './validate.js'
 
 /**
@@ -17,6 +23,12 @@ import { compileKind, type KindValidator } from './validate.js'
 export interface IngestDeps {
   kinds: ReadonlyMap<string, KindDefinition>
   store: TimeSeriesStore
+  /** Where rides of mobile kinds go, as cell contributions; required when a kind has ride rules. */
+  grid?: GridStore
+  /** Random source for ride trimming; tests fix it. */
+  random?: () => number
+  /** The register's zones, for crowd capacity and active periods. */
+  zoneOf: (zoneId: string) => Zone | undefined
   topicRoot: string
   /** Sends a platform message to a sensor (the broker's publish). */
   notify: (topic: string, payload: string) => Promise<void>
@@ -45,6 +57,7 @@ export class Ingest implements MessageSink {
   readonly #validators = new Map<string, KindValidator>()
   readonly #commit: GroupCommit
   readonly #now: () => number
+  readonly #rides = new Map<string, RideStage>()
   /** Last status each sensor sent (its retained `status` topic, or its will). */
   readonly presence = new Map<string, { status: SensorPresence, at: number }>()
 
@@ -52,6 +65,19 @@ export class Ingest implements MessageSink {
     this.#deps = deps
     this.#now = deps.now ?? Date.now
     for (const kind of deps.kinds.values()) this.#validators.set(kind.id, compileKind(kind))
+    const pseudonyms = new Pseudonymizer({ now: this.#now })
+    for (const kind of deps.kinds.values()) {
+      if (kind.privacy.rides === undefined) continue
+      if (deps.grid === undefined) throw new Error(`kind ${kind.id} has ride rules but ingest has no grid store`)
+      this.#rides.set(kind.id, new RideStage({
+        kind,
+        grid: deps.grid,
+        pseudonyms,
+        random: deps.random,
+        onDropped: (rule, n) => deps.metrics?.privacyDropped(kind.id, rule, n),
+        onWriteError: (err) => deps.onWriteError?.(err, 1)
+      }))
+    }
     this.#commit = new GroupCommit({
       write: (readings) => deps.store.writeReadings(readings),
       batchMax: deps.batchMax,
@@ -81,9 +107,18 @@ export class Ingest implements MessageSink {
       if (decode === undefined || validator === undefined) {
         throw new SensorstadError('INGEST_ERR_SENSOR', `No decoder for channel ${message.channel} of kind ${sensor.kind}`)
       }
+      // Privacy rule 3 looks at the raw bytes, before any parser could hide a duplicate key.
+      if (validator.kind.privacy.refuseIdentifiers) {
+        const found = scanPayload(message.payload, sensor.id)
+        if (found !== undefined) {
+          throw new SensorstadError('INGEST_ERR_IDENTIFIER', `Looks like ${IDENTIFIER_LABELS[found.kind]}; identifiers are refused (privacy rule 3)`, found.field)
+        }
+      }
       const now = this.#now()
       const groups = decode(message.payload, now)
       readings = validator.toReadings(groups, { sensorId: sensor.id, now, maxFutureMs: this.#deps.maxFutureS * 1000 })
+      const { counts } = validator.kind.privacy
+      if (counts !== undefined) checkCounts(readings, sensor.zoneId === undefined ? undefined : this.#deps.zoneOf(sensor.zoneId), counts)
       if (readings.length > this.#deps.maxReadingsPerMessage) {
         throw new SensorstadError('INGEST_ERR_TOO_MANY', `At most ${this.#deps.maxReadingsPerMessage} readings per message; split the pack`)
       }
@@ -91,13 +126,28 @@ export class Ingest implements MessageSink {
       if (!isSensorstadError(err)) throw err
       return this.#reject(message, err)
     }
-    await this.#commit.add(readings)
+    const rides = this.#rides.get(sensor.kind)
+    await (rides === undefined ? this.#commit.add(readings) : rides.push(readings))
     this.#deps.metrics?.accepted(sensor.id, sensor.kind, readings.length)
   }
 
-  /** Writes what is queued; new messages are refused. */
-  close (): Promise<void> {
-    return this.#commit.close()
+  /** Closes rides that have gone quiet (the platform calls this every few seconds). */
+  async sweep (): Promise<void> {
+    const now = this.#now()
+    for (const rides of this.#rides.values()) await rides.sweep(now)
+  }
+
+  /** Fixes held in open rides, per kind. */
+  get openRideFixes (): number {
+    let n = 0
+    for (const rides of this.#rides.values()) n += rides.bufferedFixes
+    return n
+  }
+
+  /** Writes what is queued and closes open rides; new messages are refused. */
+  async close (): Promise<void> {
+    await this.#commit.close()
+    for (const rides of this.#rides.values()) await rides.close()
   }
 
   async #status (message: SensorMessage): Promise<void> {

@@ -7,6 +7,8 @@ import { Counter, Gauge, type Registry } from 'prom-client'
 export interface IngestMetrics {
   accepted (sensorId: string, kind: string, readings: number): void
   rejected (sensorId: string, kind: string, code: string): void
+  /** Readings or fixes dropped by a privacy rule that is not an error (ride trimming). */
+  privacyDropped (kind: string, rule: string, n: number): void
 }
 
 export function createIngestMetrics (registry: Registry, pending: () => number): IngestMetrics {
@@ -22,6 +24,12 @@ export function createIngestMetrics (registry: Registry, pending: () => number):
     labelNames: ['sensor', 'kind', 'code'] as const,
     registers: [registry]
   })
+  const dropped = new Counter({
+    name: 'sensorstad_privacy_dropped_total',
+    help: 'Fixes dropped by a privacy rule (ride trimming, short rides), per kind and rule',
+    labelNames: ['kind', 'rule'] as const,
+    registers: [registry]
+  })
   // eslint-disable-next-line no-new
   new Gauge({
     name: 'sensorstad_ingest_pending_readings',
@@ -31,6 +39,7 @@ export function createIngestMetrics (registry: Registry, pending: () => number):
   })
   return {
     accepted: (sensor, kind, n) => accepted.inc({ sensor, kind }, n),
-    rejected: (sensor, kind, code) => rejected.inc({ sensor, kind, code })
+    rejected: (sensor, kind, code) => rejected.inc({ sensor, kind, code }),
+    privacyDropped: (kind, rule, n) => dropped.inc({ kind, rule }, n)
   }
 }

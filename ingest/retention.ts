@@ -1,4 +1,5 @@
 import type { KindDefinition } from '../core/kind.js'
+import type { GridStore } from '../core/ports/grid-store.js'
 import type { TimeSeriesStore } from '../core/ports/time-series-store.js'
 import type { Sensor } from '../core/sensor.js'
 
@@ -46,6 +47,20 @@ export async function purgeExpired (
       const deleted = await store.deleteReadingsBefore(kind.id, now - retentionDays * DAY_MS, sensorIds)
       results.push({ kind: kind.id, retentionDays, sensors: sensorIds.length, deleted })
     }
+  }
+  return results
+}
+
+/**
+ * Retention of mobile data (privacy rule 7): contributions older than the kind's retention
+ * lose their ride and device pseudonyms; what stays is one summary per cell, hour and field.
+ */
+export async function compactGrid (grid: GridStore, kinds: Iterable<KindDefinition>, now: number): Promise<PurgeResult[]> {
+  const results: PurgeResult[] = []
+  for (const kind of kinds) {
+    if (kind.privacy.grid === undefined) continue
+    const deleted = await grid.compactBefore(kind.id, now - kind.retentionDays * DAY_MS)
+    results.push({ kind: kind.id, retentionDays: kind.retentionDays, deleted })
   }
   return results
 }

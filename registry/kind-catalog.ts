@@ -34,11 +34,31 @@ export function loadKinds (dir: string = BUILT_IN_KINDS_DIR): KindCatalog {
   return kinds
 }
 
+/**
+ * Words in a field name that mean the field would hold an identifier or free text (privacy
+ * rule 1): a kind that declares one cannot be loaded, so no sensor of it can be registered.
+ * Field names are camelCase; `trip` or `temperature` never split into one of these.
+ */
+const IDENTIFYING_WORDS = new Set([
+  'mac', 'address', 'imei', 'imsi', 'msisdn', 'iccid', 'ssid', 'bssid', 'rssi', 'bluetooth', 'wifi',
+  'email', 'mail', 'phone', 'name', 'user', 'person', 'plate', 'licence', 'license', 'bsn',
+  'ip', 'ipv4', 'ipv6', 'uuid', 'guid', 'id', 'device', 'serial', 'token', 'face', 'image', 'photo',
+  'text', 'comment', 'note', 'message', 'description', 'track', 'dwell'
+])
+
+export function identifyingWord (fieldName: string): string | undefined {
+  return fieldName.split(/(?=[A-Z])|[_\d]+/).map((w) => w.toLowerCase()).find((w) => IDENTIFYING_WORDS.has(w))
+}
+
 function checkConsistent (kind: KindDefinition, path: string): void {
   const schema = kind.payloadSchema as { type?: unknown, additionalProperties?: unknown, properties?: Record<string, unknown> }
   const problem = (message: string): never => { throw new SensorstadError('REGISTRY_ERR_KIND_INVALID', `${path}: ${message}`) }
   if (schema.type !== 'object') problem('payloadSchema.type must be "object"')
   if (schema.additionalProperties !== false) problem('payloadSchema.additionalProperties must be false: only declared fields may get in')
+  for (const name of Object.keys(kind.fields)) {
+    const word = identifyingWord(name)
+    if (word !== undefined) problem(`field ${name}: "${word}" names an identifier or free text, which this platform refuses to collect (privacy rule 1)`)
+  }
   const declared = Object.keys(kind.fields).sort()
   const properties = Object.keys(schema.properties ?? {}).sort()
   // Compared as lists, not joined strings: fields a and b must not match one property "a,b".

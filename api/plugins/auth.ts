@@ -17,15 +17,33 @@ declare module 'fastify' {
   }
 }
 
+const UNAUTHORIZED = 'Send Authorization: Bearer <token>; an admin issues tokens at POST /v1/admin/tokens'
+
+/**
+ * The principal of a request that may come with or without a token (an open route with a
+ * richer view behind a token): undefined without an Authorization header, 401 for a header
+ * that is not a valid bearer token, so a mistyped token never falls back to the open view
+ * silently. Does not check the role and does not set `request.principal`.
+ */
+export async function optionalPrincipal (request: FastifyRequest, reply: FastifyReply): Promise<TokenPrincipal | undefined> {
+  const header = request.headers.authorization
+  if (header === undefined) return undefined
+  const match = /^Bearer\s+(\S+)$/i.exec(header)
+  const principal = match === null ? undefined : await request.server.deps.registry.authenticateToken(match[1]!)
+  if (principal === undefined) {
+    reply.header('WWW-Authenticate', 'Bearer realm="sensorstad"')
+    throw new SensorstadError('API_ERR_UNAUTHORIZED', UNAUTHORIZED)
+  }
+  return principal
+}
+
 export default fp(async (app) => {
   app.decorateRequest('principal', undefined)
   app.decorate('requireRole', (...roles: Role[]) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization ?? ''
-    const match = /^Bearer\s+(\S+)$/i.exec(header)
-    const principal = match === null ? undefined : await app.deps.registry.authenticateToken(match[1]!)
+    const principal = await optionalPrincipal(request, reply)
     if (principal === undefined) {
       reply.header('WWW-Authenticate', 'Bearer realm="sensorstad"')
-      throw new SensorstadError('API_ERR_UNAUTHORIZED', 'Send Authorization: Bearer <token>; an admin issues tokens at POST /v1/admin/tokens')
+      throw new SensorstadError('API_ERR_UNAUTHORIZED', UNAUTHORIZED)
     }
     if (!roles.includes(principal.role)) {
       throw new SensorstadError('API_ERR_FORBIDDEN', `This needs role ${roles.join(' or ')}; your token has role ${principal.role}`)

@@ -3,7 +3,8 @@ import { SensorstadError } from '../../core/errors.js'
 import { applyFn, type Reading } from '../../core/reading.js'
 import { observationListSchema, observationQuerySchema, type Observation } from '../schemas.js'
 import { toCsv } from '../csv.js'
-import { openFields, publicSensors } from '../open-data.js'
+import { optionalPrincipal } from '../plugins/auth.js'
+import { openFields, publicSensors, type Audience } from '../open-data.js'
 
 /**
  * Open data: readings and aggregates of public sensors, in JSON or CSV (RFC 4180). Only
@@ -16,8 +17,8 @@ const observationsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/observations', {
     schema: {
       tags: ['open data'],
-      summary: 'Readings, or aggregates per window, of public sensors',
-      description: 'Raw readings by default; with `window`, one value per sensor, field and window computed with `fn`. `format=csv` answers RFC 4180 CSV with a header row.',
+      summary: 'Readings, or aggregates per window, of public fixed sensors',
+      description: 'Raw readings by default; with `window`, one value per sensor, field and window computed with `fn`. `format=csv` answers RFC 4180 CSV with a header row. Crowd counts are published per zone at /v1/crowd (exact per monitor here with an enforcement token); mobile sensors per grid cell at /v1/grid.',
       querystring: observationQuerySchema,
       response: { 200: observationListSchema.describe('JSON; with format=csv, text/csv with the same columns') }
     }
@@ -27,7 +28,9 @@ const observationsRoutes: FastifyPluginAsyncZod = async (app) => {
     const to = q.to ?? now
     const from = q.from ?? to - DAY_MS
     if (from >= to) throw new SensorstadError('API_ERR_VALIDATION', '`from` must be before `to`', 'from')
-    const sensors = publicSensors(app.deps.registry, { sensor: q.sensor, kind: q.kind })
+    const principal = await optionalPrincipal(request, reply)
+    const audience: Audience = principal?.role === 'enforcement' || principal?.role === 'admin' ? 'crowd-exact' : 'public'
+    const sensors = publicSensors(app.deps.registry, { sensor: q.sensor, kind: q.kind }, audience)
     const byId = new Map(sensors.map((s) => [s.id, s]))
     const fields = openFields(app.deps.registry.kinds, sensors, q.field)
 
@@ -47,7 +50,7 @@ const observationsRoutes: FastifyPluginAsyncZod = async (app) => {
     const truncated = rows.length > q.limit
     const data = rows.slice(0, q.limit).filter((row) => byId.has(row.sensorId))
 
-    reply.header('cache-control', 'public, max-age=30')
+    reply.header('cache-control', principal === undefined ? 'public, max-age=30' : 'no-store').header('vary', 'authorization')
     if (q.format === 'csv') {
       reply.type('text/csv; charset=utf-8; header=present')
       if (truncated) reply.header('x-truncated', 'true')

@@ -1,7 +1,9 @@
 import { connect } from 'node:net'
 import type { MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, closed, connectSensor, registerSensor, startTestPlatform, topic, type RegisteredSensor, type TestPlatform } from '../helpers/platform.js'
+import { localWeekMinute } from '../../core/active-periods.js'
+import { WEEKDAYS } from '../../core/sensor.js'
+import { ADMIN_TOKEN, api, closed, connectSensor, registerSensor, startTestPlatform, topic, ZONE_VREDENBURG, type RegisteredSensor, type TestPlatform } from '../helpers/platform.js'
 
 /**
  * Every kind of bad reading is dropped with its code on the sensor's errors topic, nothing
@@ -42,7 +44,11 @@ describe('bad input', () => {
     ['a __proto__ key', 'json', '{"peopleCount": 3, "__proto__": {"polluted": 1}}', 'INGEST_ERR_FORBIDDEN_KEY'],
     ['a far-future time', 'json', JSON.stringify({ peopleCount: 3, time: now() + 3600 }), 'INGEST_ERR_FUTURE'],
     ['a time older than the allowed lateness', 'json', JSON.stringify({ peopleCount: 3, time: now() - 86_400 }), 'INGEST_ERR_TOO_LATE'],
-    ['a wrong unit', 'senml', '[{"n":"peopleCount","u":"Cel","v":3}]', 'INGEST_ERR_UNIT']
+    ['a wrong unit', 'senml', '[{"n":"peopleCount","u":"Cel","v":3}]', 'INGEST_ERR_UNIT'],
+    ['a count above the zone\'s capacity', 'json', '{"peopleCount": 5001}', 'INGEST_ERR_OUT_OF_RANGE', 'peopleCount'],
+    ['a MAC address in a SenML base name', 'senml', '[{"bn":"urn:dev:mac:0024befffe804ff1:","n":"peopleCount","v":3}]', 'INGEST_ERR_IDENTIFIER'],
+    ['an e-mail address in a value', 'json', '{"peopleCount": 3, "note": "jan@example.nl"}', 'INGEST_ERR_IDENTIFIER', 'note'],
+    ['an IMEI as a key', 'json', '{"peopleCount": 3, "352099001761481": 1}', 'INGEST_ERR_IDENTIFIER', '(key)']
   ]
 
   for (const [name, channel, payload, code, field] of cases) {
@@ -59,7 +65,24 @@ describe('bad input', () => {
   }
 
   it('never echoes the payload back in the notice', () => {
-    expect(JSON.stringify(notices)).not.toMatch(/polluted|three/)
+    expect(JSON.stringify(notices)).not.toMatch(/polluted|three|0024befffe804ff1|jan@example|352099001761481/)
+  })
+
+  it('drops counts outside the zone\'s registered active periods', async () => {
+    // A one-hour period twelve hours away from now, in the city's local time.
+    const { day, minute } = localWeekMinute(Date.now())
+    const start = (minute + 12 * 60) % (24 * 60)
+    const clock = (m: number) => `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`
+    const zone = await api(p, 'POST', '/v1/admin/zones', { ...ZONE_VREDENBURG, id: 'nachtzone', name: 'Nachtzone', activePeriods: [{ days: [WEEKDAYS[day]!], from: clock(start), to: clock(start + 60) }] })
+    expect(zone.status).toBe(201)
+    const sleepy = await registerSensor(p, 'crowd', 'crowd-nacht', { zoneId: 'nachtzone' })
+    const sleepyClient = await connectSensor(p, sleepy)
+    const heard: string[] = []
+    sleepyClient.on('message', (_t, payload) => heard.push(JSON.parse(payload.toString()).code))
+    await sleepyClient.subscribeAsync(topic(sleepy, 'errors'))
+    await sleepyClient.publishAsync(topic(sleepy, 'json'), '{"peopleCount": 40}', { qos: 1 })
+    expect(await waitFor(() => heard[0])).toBe('INGEST_ERR_INACTIVE_PERIOD')
+    await sleepyClient.endAsync()
   })
 
   it('counts rejections per sensor and code', async () => {
@@ -97,7 +120,7 @@ describe('bad input', () => {
     await goodClient.endAsync()
     const goodObs = await api(p, 'GET', `/v1/observations?sensor=${good.id}`, undefined, null)
     expect(goodObs.body.data.map((o: { value: number }) => o.value)).toEqual(Array.from({ length: 50 }, (_, i) => i))
-    const badObs = await api(p, 'GET', `/v1/observations?sensor=${bad.id}&from=0`, undefined, null)
+    const badObs = await api(p, 'GET', `/v1/observations?sensor=${bad.id}&from=0`, undefined, ADMIN_TOKEN)
     expect(badObs.body.data).toEqual([])
     expect((await api(p, 'GET', '/healthz', undefined, null)).status).toBe(200)
     expect((await api(p, 'GET', '/readyz', undefined, null)).status).toBe(200)

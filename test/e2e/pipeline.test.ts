@@ -1,7 +1,7 @@
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { windowStart } from '../../core/windows.js'
-import { api, connectSensor, eventually, registerSensor, startTestPlatform, topic, type RegisteredSensor, type TestPlatform } from '../helpers/platform.js'
+import { ADMIN_TOKEN, api, connectSensor, eventually, registerSensor, startTestPlatform, topic, type RegisteredSensor, type TestPlatform } from '../helpers/platform.js'
 
 /**
  * The whole path over real sockets: admin API registers a sensor of each kind, a real MQTT
@@ -13,8 +13,12 @@ describe('pipeline, end to end on the embedded store', () => {
   let crowd: RegisteredSensor
   let bike: RegisteredSensor
   let bin: RegisteredSensor
-  // A closed 15-minute window a little in the past, inside the crowd kind's lateness.
-  const base = windowStart('15m', Date.now()) - 15 * 60_000
+  // Four readings 0 to 130 s after `base`, all in one 15-minute window and inside the crowd
+  // kind's allowed lateness (900 s): the start of the running window, or 9 minutes into it
+  // when that start is already more than 13 minutes ago.
+  const now0 = Date.now()
+  const base = now0 - windowStart('15m', now0) <= 13 * 60_000 ? windowStart('15m', now0) : windowStart('15m', now0) + 9 * 60_000
+  const quarter = windowStart('15m', base)
   const sec = (ms: number) => ms / 1000
 
   beforeAll(async () => {
@@ -36,31 +40,32 @@ describe('pipeline, end to end on the embedded store', () => {
     ]
     await client.publishAsync(topic(crowd, 'senml'), JSON.stringify(pack), { qos: 1 })
     // The PUBACK came back, so the readings are already durable: no polling here.
-    const raw = await api(p, 'GET', `/v1/observations?sensor=${crowd.id}&from=${sec(base)}&to=${sec(base + 3_600_000)}`, undefined, null)
+    const raw = await api(p, 'GET', `/v1/observations?sensor=${crowd.id}&from=${sec(base)}&to=${sec(base + 3_600_000)}`, undefined, ADMIN_TOKEN)
     expect(raw.status).toBe(200)
     expect(raw.body.data.map((o: { value: number }) => o.value)).toEqual([10, 20, 30, 40])
     expect(raw.body.data[0]).toMatchObject({ sensorId: crowd.id, kind: 'crowd', field: 'peopleCount', unit: 'count', time: new Date(base).toISOString() })
 
-    const perMinute = await api(p, 'GET', `/v1/observations?sensor=${crowd.id}&from=${sec(base)}&to=${sec(base + 900_000)}&window=1m&fn=mean`, undefined, null)
+    const perMinute = await api(p, 'GET', `/v1/observations?sensor=${crowd.id}&from=${sec(base)}&to=${sec(base + 900_000)}&window=1m&fn=mean`, undefined, ADMIN_TOKEN)
     expect(perMinute.body.data.map((o: { time: string, value: number, count: number }) => [o.time, o.value, o.count])).toEqual([
       [new Date(base).toISOString(), 15, 2],
       [new Date(base + 60_000).toISOString(), 30, 1],
       [new Date(base + 120_000).toISOString(), 40, 1]
     ])
     for (const [fn, expected] of [['sum', 100], ['count', 4], ['min', 10], ['max', 40], ['mean', 25]] as const) {
-      const q = await api(p, 'GET', `/v1/observations?sensor=${crowd.id}&from=${sec(base)}&to=${sec(base + 900_000)}&window=15m&fn=${fn}`, undefined, null)
+      const q = await api(p, 'GET', `/v1/observations?sensor=${crowd.id}&from=${sec(quarter)}&to=${sec(quarter + 900_000)}&window=15m&fn=${fn}`, undefined, ADMIN_TOKEN)
       expect(q.body.data.map((o: { value: number }) => o.value), fn).toEqual([expected])
     }
     await client.endAsync()
   })
 
   it('gives the same aggregates after the rollup job has materialised them', async () => {
-    await p.runRollup()
-    const stored = await p.store.aggregates({ sensorIds: [crowd.id], field: 'peopleCount', window: '15m', from: base, to: base + 900_000, source: 'stored' })
+    // As the job would run once the window has closed.
+    await p.runRollup(quarter + 16 * 60_000)
+    const stored = await p.store.aggregates({ sensorIds: [crowd.id], field: 'peopleCount', window: '15m', from: quarter, to: quarter + 900_000, source: 'stored' })
     expect(stored).toHaveLength(1)
     expect(stored[0]).toMatchObject({ count: 4, sum: 100, min: 10, max: 40 })
     const hour = windowStart('1h', base)
-    const hourly = await api(p, 'GET', `/v1/observations?sensor=${crowd.id}&from=${sec(hour)}&to=${sec(hour + 3_600_000)}&window=1h&fn=mean`, undefined, null)
+    const hourly = await api(p, 'GET', `/v1/observations?sensor=${crowd.id}&from=${sec(hour)}&to=${sec(hour + 3_600_000)}&window=1h&fn=mean`, undefined, ADMIN_TOKEN)
     expect(hourly.body.data.map((o: { value: number }) => o.value)).toEqual([25])
   })
 
@@ -77,15 +82,17 @@ describe('pipeline, end to end on the embedded store', () => {
     await client.endAsync()
   })
 
-  it('publishes only open fields of a bicycle: no coordinates, no ride counter', async () => {
+  it('keeps nothing per bicycle: its readings go into rides, and the API points to the grid', async () => {
     const client = await connectSensor(p, bike)
     await client.publishAsync(topic(bike, 'json'), JSON.stringify({ pm25: 12.5, pm10: 20, temperature: 5, lat: 52.09, lon: 5.12, trip: 3 }), { qos: 1 })
-    const latest = await api(p, 'GET', '/v1/latest?kind=snuffelfiets', undefined, null)
-    expect(latest.body.data.map((o: { field: string }) => o.field).sort()).toEqual(['pm10', 'pm25', 'temperature'])
-    const obs = await api(p, 'GET', `/v1/observations?sensor=${bike.id}&field=lat`, undefined, null)
-    expect(obs.status).toBe(400)
-    expect(obs.body.code).toBe('API_ERR_VALIDATION')
     await client.endAsync()
+    expect(p.ingest.openRideFixes).toBe(1)
+    expect(await p.store.latest({ sensorIds: [bike.id] })).toEqual([])
+    for (const path of ['/v1/latest?kind=snuffelfiets', `/v1/observations?sensor=${bike.id}`]) {
+      const res = await api(p, 'GET', path, undefined, ADMIN_TOKEN)
+      expect(res.status, path).toBe(400)
+      expect(res.body.detail, path).toMatch(/\/v1\/grid/)
+    }
   })
 
   it('takes readings over MQTT over WebSocket too', async () => {
@@ -98,12 +105,12 @@ describe('pipeline, end to end on the embedded store', () => {
   })
 
   it('answers CSV (RFC 4180) with a header row', async () => {
-    const res = await api(p, 'GET', `/v1/observations?sensor=${crowd.id}&from=${sec(base)}&to=${sec(base + 900_000)}&window=15m&fn=sum&format=csv`, undefined, null)
+    const res = await api(p, 'GET', `/v1/observations?sensor=${crowd.id}&from=${sec(quarter)}&to=${sec(quarter + 900_000)}&window=15m&fn=sum&format=csv`, undefined, ADMIN_TOKEN)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/)
     expect(res.text).toBe(
       'sensorId,kind,field,unit,time,value,window,fn,count\r\n' +
-      `${crowd.id},crowd,peopleCount,count,${new Date(base).toISOString()},100,15m,sum,4\r\n`
+      `${crowd.id},crowd,peopleCount,count,${new Date(quarter).toISOString()},100,15m,sum,4\r\n`
     )
   })
 
@@ -117,12 +124,12 @@ describe('pipeline, end to end on the embedded store', () => {
   })
 
   it('sends CORS, Cache-Control and ETag on open data, and 304 for an unchanged answer', async () => {
-    const first = await fetch(`http://127.0.0.1:${p.httpPort}/v1/latest?kind=crowd`, { headers: { origin: 'https://example.org' } })
+    const first = await fetch(`http://127.0.0.1:${p.httpPort}/v1/latest?kind=wastebin`, { headers: { origin: 'https://example.org' } })
     expect(first.headers.get('access-control-allow-origin')).toBe('*')
     expect(first.headers.get('cache-control')).toMatch(/public, max-age=\d+/)
     const etag = first.headers.get('etag')
     expect(etag).toMatch(/^W\/"/)
-    const again = await fetch(`http://127.0.0.1:${p.httpPort}/v1/latest?kind=crowd`, { headers: { 'if-none-match': etag! } })
+    const again = await fetch(`http://127.0.0.1:${p.httpPort}/v1/latest?kind=wastebin`, { headers: { 'if-none-match': etag! } })
     expect(again.status).toBe(304)
   })
 

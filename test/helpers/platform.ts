@@ -19,7 +19,7 @@ export interface TestPlatform extends Platform {
   destroy (): Promise<void>
 }
 
-export async function startTestPlatform (options: { dataDir?: string, env?: Record<string, string> } = {}): Promise<TestPlatform> {
+export async function startTestPlatform (options: { dataDir?: string, env?: Record<string, string>, logTo?: NodeJS.WritableStream } = {}): Promise<TestPlatform> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sensorstad-test-'))
   const config = loadConfig({
     HTTP_HOST: '127.0.0.1',
@@ -33,7 +33,7 @@ export async function startTestPlatform (options: { dataDir?: string, env?: Reco
     INGEST_FLUSH_MS: '5',
     ...options.env
   })
-  const platform = await startPlatform(config, createLogger(config))
+  const platform = await startPlatform(config, createLogger(config, options.logTo))
   return Object.assign(platform, {
     dataDir,
     async destroy () {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { errorOf } from '../helpers/error-of.js'
-import { BUILT_IN_KINDS_DIR, loadKinds } from '../../registry/kind-catalog.js'
+import { BUILT_IN_KINDS_DIR, identifyingWord, loadKinds } from '../../registry/kind-catalog.js'
 
 describe('loadKinds', () => {
   it('loads the built-in kinds', () => {
@@ -112,6 +112,20 @@ describe('loadKinds', () => {
     ])('refuses %s with REGISTRY_ERR_KIND_INVALID', async (_, change) => {
       await write('bin.json', variant(change))
       expect(errorOf(() => loadKinds(dir)).code).toBe('REGISTRY_ERR_KIND_INVALID')
+    })
+
+    it.each(['mac', 'deviceAddress', 'imsi', 'ssid', 'email', 'name', 'ownerName', 'licencePlate', 'bluetoothRssi', 'deviceId', 'dwellTime'])('refuses a kind with the identifying field %s (privacy rule 1)', async (field) => {
+      await write('bin.json', variant((k) => {
+        k.fields[field] = { unit: 'count', description: 'x', privacy: 'open' }
+        k.payloadSchema.properties[field] = { type: 'number' }
+      }))
+      const err = errorOf(() => loadKinds(dir))
+      expect(err.code).toBe('REGISTRY_ERR_KIND_INVALID')
+      expect(err.message).toContain(`field ${field}`)
+    })
+
+    it.each(['trip', 'temperature', 'relativeHumidity', 'pm25', 'peopleCount', 'fillingLevel', 'battery'])('accepts the field name %s', (field) => {
+      expect(identifyingWord(field)).toBeUndefined()
     })
 
     it('refuses two files that define the same kind id', async () => {
