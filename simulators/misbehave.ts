@@ -44,13 +44,34 @@ export const BAD_RECIPES: readonly BadRecipe[] = [
   },
   {
     expected: 'INGEST_ERR_UNDECLARED_FIELD',
-    what: 'undeclared field "mac" holding a MAC address (json)',
+    what: 'an undeclared field "colour"',
+    build: (s, _id, t) => json(JSON.stringify({ time: iso(t), [s.field]: s.value, colour: 3 }))
+  },
+  // Identifying data is refused wherever it stands, before any other check (privacy rule 3).
+  {
+    expected: 'INGEST_ERR_IDENTIFIER',
+    what: 'a MAC address in a json value',
     build: (s, _id, t) => json(JSON.stringify({ time: iso(t), [s.field]: s.value, mac: 'a4:5e:60:d1:22:9b' }))
   },
   {
-    expected: 'INGEST_ERR_UNDECLARED_FIELD',
-    what: 'undeclared field "mac" as a SenML string value',
+    expected: 'INGEST_ERR_IDENTIFIER',
+    what: 'a MAC address as a SenML string value',
     build: (_s, id, t) => senml(JSON.stringify([{ bn: `${id}:`, bt: bt(t), n: 'mac', vs: 'a4:5e:60:d1:22:9b' }]))
+  },
+  {
+    expected: 'INGEST_ERR_IDENTIFIER',
+    what: 'an e-mail address as a key',
+    build: (s, _id, t) => json(JSON.stringify({ time: iso(t), [s.field]: s.value, 'rider@example.nl': 1 }))
+  },
+  {
+    expected: 'INGEST_ERR_IDENTIFIER',
+    what: 'an IMEI in a SenML base name',
+    build: (s, _id, t) => senml(JSON.stringify([{ bn: 'urn:dev:imei:490154203237518:', bt: bt(t), n: s.field, u: s.unit, v: s.value }]))
+  },
+  {
+    expected: 'INGEST_ERR_IDENTIFIER',
+    what: 'a licence plate in a value',
+    build: (s, _id, t) => json(JSON.stringify({ time: iso(t), [s.field]: s.value, seen: 'GZ-123-X' }))
   },
   {
     expected: 'INGEST_ERR_TYPE',

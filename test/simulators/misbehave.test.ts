@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../core/config.js'
 import { ERRORS, type ErrorCode } from '../../core/errors.js'
+import { scanPayload } from '../../ingest/privacy/identifiers.js'
 import { BAD_RECIPES, badMessage, type BadMessage } from '../../simulators/misbehave.js'
 import { SIMULATED_KINDS } from '../../simulators/models.js'
 import { kindDefinition, payloadErrors } from './kind-schemas.js'
@@ -45,7 +46,8 @@ const deserves: Partial<Record<ErrorCode, (bad: BadMessage, kind: string) => boo
   },
   INGEST_ERR_NOT_FINITE: (bad) => Object.values(parse(bad).fields).some((v) => typeof v === 'number' && !Number.isFinite(v)),
   INGEST_ERR_UNIT: (bad, kind) => Object.entries(parse(bad).units).some(([f, u]) => u !== kindDefinition(kind).fields[f]?.unit),
-  INGEST_ERR_EMPTY: (bad) => Array.isArray(parse(bad).json) && (parse(bad).json as unknown[]).length === 0
+  INGEST_ERR_EMPTY: (bad) => Array.isArray(parse(bad).json) && (parse(bad).json as unknown[]).length === 0,
+  INGEST_ERR_IDENTIFIER: (bad) => scanPayload(Buffer.from(bad.body), 'sim-x-001') !== undefined
 }
 
 describe('misbehaving messages', () => {
@@ -61,6 +63,8 @@ describe('misbehaving messages', () => {
       for (let n = 0; n < BAD_RECIPES.length; n++) {
         const bad = badMessage(model.sample, 'sim-x-001', n, NOW)
         expect(deserves[bad.expected]!(bad, model.kind), `${bad.expected}: ${bad.body}`).toBe(true)
+        // The identifier scan runs first: a message meant for another code must hold none.
+        if (bad.expected !== 'INGEST_ERR_IDENTIFIER') expect(deserves.INGEST_ERR_IDENTIFIER!(bad, model.kind), bad.body).toBe(false)
       }
     })
 
