@@ -7,6 +7,7 @@ import { createBroker, type SensorBroker } from './broker/create-broker.js'
 import { listenMqtt, type MqttServers } from './broker/servers.js'
 import type { Config } from './core/config.js'
 import { SensorstadError } from './core/errors.js'
+import { redactPaths, SECRET_NAMES, withheldFieldNames } from './core/sensitive.js'
 import { Ingest } from './ingest/ingest.js'
 import { createIngestMetrics } from './ingest/metrics.js'
 import { compactGrid, purgeExpired } from './ingest/retention.js'
@@ -23,8 +24,8 @@ import { DuckDbTimeSeriesStore } from './store/duckdb-time-series-store.js'
  * config; the end-to-end tests call it with port 0 and a temporary DATA_DIR.
  */
 
-/** Field names that must never reach a log line (STYLE.md habit 3). */
-export const REDACT_PATHS = ['password', 'secret', 'token', '*.password', '*.secret', '*.token', 'req.headers.authorization', 'payload', '*.payload']
+/** Names whose values never reach a log line: secrets, payloads, withheld fields of every kind. */
+export const REDACT_PATHS = redactPaths([...SECRET_NAMES, ...withheldFieldNames(loadKinds().values())])
 
 export interface Platform {
   config: Config
