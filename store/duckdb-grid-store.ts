@@ -1,11 +1,6 @@
-import { mkdir } from 'node:fs/promises'
-import { dirname } from 'node:path'
-import {
-  BIGINT, DuckDBConnection, DuckDBInstance, LIST, VARCHAR, listValue,
-  type DuckDBAppender, type DuckDBType, type DuckDBValue
-} from '@duckdb/node-api'
-import { SensorstadError } from '../core/errors.js'
 import type { CellAggregate, CellContribution, CellQuery, GridStore } from '../core/ports/grid-store.js'
+import { DuckDbDatabase } from './duckdb-database.js'
+import { Query, readRows, stage, transaction, type Row } from './duckdb-sql.js'
 import { DEFAULT_LIMIT } from './query-range.js'
 
 /*
@@ -45,15 +40,12 @@ const COMMIT_CONTRIBUTIONS = [
   'DELETE FROM staging_contributions'
 ]
 
-type Params = Record<string, DuckDBValue>
-type Types = Record<string, DuckDBType>
-type Row = Record<string, unknown>
-
 /**
  * The grid store (mobile air quality, privacy rules 6 and 7) on DuckDB, in its own file.
  *
  * Durability: a write resolves after its transaction commits, and DuckDB fsyncs the WAL
- * before COMMIT returns (see DuckDbTimeSeriesStore), so a resolved write survives a crash.
+ * before COMMIT returns (see `transaction` in duckdb-sql.ts), so a resolved write survives a
+ * crash.
  *
  * Writes (contributions, compaction) run one at a time on one connection, because a
  * transaction spans several statements there. Reads each take a fresh connection, so they
@@ -74,35 +66,21 @@ type Row = Record<string, unknown>
  */
 export class DuckDbGridStore implements GridStore {
   readonly path: string
-  readonly #instance: DuckDBInstance
-  readonly #writer: DuckDBConnection
-  #queue: Promise<unknown> = Promise.resolve()
-  readonly #inFlight = new Set<Promise<unknown>>()
-  #closed = false
+  readonly #db: DuckDbDatabase
 
-  private constructor (path: string, instance: DuckDBInstance, writer: DuckDBConnection) {
+  private constructor (path: string, db: DuckDbDatabase) {
     this.path = path
-    this.#instance = instance
-    this.#writer = writer
+    this.#db = db
   }
 
   /** Opens (creating if needed) the store at `path`, a file such as `${DATA_DIR}/grid.duckdb`, or `:memory:`. */
   static async open (path: string): Promise<DuckDbGridStore> {
-    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true })
-    const instance = await DuckDBInstance.create(path)
-    try {
-      const writer = await instance.connect()
-      for (const sql of SCHEMA) await writer.run(sql)
-      return new DuckDbGridStore(path, instance, writer)
-    } catch (err) {
-      instance.closeSync()
-      throw err
-    }
+    return new DuckDbGridStore(path, await DuckDbDatabase.open(path, { name: 'grid store', schema: SCHEMA }))
   }
 
   writeContributions (rows: readonly CellContribution[]): Promise<void> {
-    if (rows.length === 0) return this.#closed ? closed() : Promise.resolve()
-    return this.#write(async (conn) => {
+    if (rows.length === 0) return this.#db.ensureOpen()
+    return this.#db.write(async (conn) => {
       await stage(conn, 'staging_contributions', (appender) => {
         let ord = 0n
         for (const r of rows) {
@@ -125,11 +103,11 @@ export class DuckDbGridStore implements GridStore {
   }
 
   cellAggregates (query: CellQuery): Promise<CellAggregate[]> {
-    return this.#read(async (conn) => (await readRows(conn, ...cellAggregatesSql(query))).map((row) => toCellAggregate(row, query.kind)))
+    return this.#db.read(async (conn) => (await readRows(conn, ...cellAggregatesSql(query))).map((row) => toCellAggregate(row, query.kind)))
   }
 
   compactBefore (kind: string, before: number): Promise<number> {
-    return this.#write(async (conn) => {
+    return this.#db.write(async (conn) => {
       const q = new Query()
       const where = `kind = ${q.varchar('kind', kind)} AND start < ${q.bigint('before', before)}`
       let removed = 0
@@ -154,48 +132,12 @@ export class DuckDbGridStore implements GridStore {
     })
   }
 
-  async ping (): Promise<void> {
-    try {
-      await this.#read((conn) => conn.run('SELECT 1'))
-    } catch (err) {
-      if (err instanceof SensorstadError) throw err
-      throw new SensorstadError('STORE_ERR_UNAVAILABLE', `The grid store does not answer: ${(err as Error).message}`)
-    }
+  ping (): Promise<void> {
+    return this.#db.ping()
   }
 
-  async close (): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
-    await Promise.allSettled([...this.#inFlight])
-    this.#writer.closeSync()
-    // Closing the last handle checkpoints the WAL into the database file.
-    this.#instance.closeSync()
-  }
-
-  #write<T> (fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    if (this.#closed) return closed()
-    const run = this.#queue.then(() => fn(this.#writer))
-    this.#queue = run.catch(() => {})
-    return this.#track(run)
-  }
-
-  #read<T> (fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    if (this.#closed) return closed()
-    return this.#track((async () => {
-      const conn = await this.#instance.connect()
-      try {
-        return await fn(conn)
-      } finally {
-        conn.closeSync()
-      }
-    })())
-  }
-
-  #track<T> (op: Promise<T>): Promise<T> {
-    this.#inFlight.add(op)
-    const forget = (): void => { this.#inFlight.delete(op) }
-    op.then(forget, forget)
-    return op
+  close (): Promise<void> {
+    return this.#db.close()
   }
 }
 
@@ -230,71 +172,6 @@ function cellAggregatesSql (query: CellQuery): [string, Query] {
     ORDER BY start, cell, field
     LIMIT ${q.bigint('limit', query.limit ?? DEFAULT_LIMIT)}`
   return [sql, q]
-}
-
-/** Bound parameters: user values only ever reach SQL as `$name` placeholders. */
-class Query {
-  readonly params: Params = {}
-  readonly types: Types = {}
-
-  varchar (name: string, value: string): string {
-    return this.#bind(name, value, VARCHAR)
-  }
-
-  varcharList (name: string, values: readonly string[]): string {
-    return this.#bind(name, listValue([...values]), LIST(VARCHAR))
-  }
-
-  /**
-   * Times and counts are integers: a fractional lower bound (`>=`) or upper bound (`<`)
-   * selects the same rows as its ceiling.
-   */
-  bigint (name: string, value: number): string {
-    return this.#bind(name, BigInt(Math.ceil(value)), BIGINT)
-  }
-
-  #bind (name: string, value: DuckDBValue, type: DuckDBType): string {
-    this.params[name] = value
-    this.types[name] = type
-    return `$${name}`
-  }
-}
-
-async function readRows (conn: DuckDBConnection, sql: string, q?: Query): Promise<Row[]> {
-  const reader = await conn.runAndReadAll(sql, q?.params, q?.types)
-  return reader.getRowObjectsJS()
-}
-
-/** Appends rows to a TEMP staging table; on error nothing stays staged. */
-async function stage (conn: DuckDBConnection, table: string, fill: (appender: DuckDBAppender) => void): Promise<void> {
-  const appender = await conn.createAppender(table, 'main', 'temp')
-  try {
-    fill(appender)
-  } catch (err) {
-    appender.clear()
-    appender.closeSync()
-    await conn.run(`DELETE FROM temp.main.${table}`)
-    throw err
-  }
-  appender.closeSync()
-}
-
-/** Runs `steps` in one transaction; on failure rolls back and empties the staging table. */
-async function transaction (conn: DuckDBConnection, staging: string | null, steps: ReadonlyArray<() => Promise<unknown>>): Promise<void> {
-  await conn.run('BEGIN TRANSACTION')
-  try {
-    for (const step of steps) await step()
-    await conn.run('COMMIT')
-  } catch (err) {
-    // A failed COMMIT has already rolled back; ROLLBACK then has nothing to undo.
-    await conn.run('ROLLBACK').catch(() => {})
-    if (staging !== null) await conn.run(`DELETE FROM temp.main.${staging}`)
-    throw err
-  }
-}
-
-function closed (): Promise<never> {
-  return Promise.reject(new SensorstadError('STORE_ERR_UNAVAILABLE', 'The grid store is closed'))
 }
 
 function toCellAggregate (row: Row, kind: string): CellAggregate {

@@ -1,13 +1,8 @@
-import { mkdir } from 'node:fs/promises'
-import { dirname } from 'node:path'
-import {
-  BIGINT, DuckDBConnection, DuckDBInstance, LIST, VARCHAR, listValue,
-  type DuckDBAppender, type DuckDBType, type DuckDBValue
-} from '@duckdb/node-api'
-import { SensorstadError } from '../core/errors.js'
 import type { AggregateQuery, RangeQuery, SeriesFilter, TimeSeriesStore } from '../core/ports/time-series-store.js'
 import type { Aggregate, Reading } from '../core/reading.js'
 import { WINDOW_MS, type Window } from '../core/windows.js'
+import { DuckDbDatabase } from './duckdb-database.js'
+import { Query, readRows, stage, transaction, type Row } from './duckdb-sql.js'
 import { DEFAULT_LIMIT, readingRangeOfWindows } from './query-range.js'
 
 /*
@@ -62,17 +57,12 @@ const COMMIT_AGGREGATES = [
   'DELETE FROM staging_aggregates'
 ]
 
-type Params = Record<string, DuckDBValue>
-type Types = Record<string, DuckDBType>
-type Row = Record<string, unknown>
-
 /**
  * The embedded time-series store on DuckDB.
  *
  * Durability: a write resolves after its transaction commits, and DuckDB fsyncs the WAL
- * before COMMIT returns (`WriteAheadLog::Flush` ends in `writer->Sync()`; fsync-on-commit is
- * the default, see duckdb/duckdb#722 and #25784; strace of 1.5.6 shows one fsync of
- * `<file>.wal` per write). So a resolved write survives a crash of the process or the OS.
+ * before COMMIT returns (see `transaction` in duckdb-sql.ts). So a resolved write survives a
+ * crash of the process or the OS.
  *
  * Writes (readings, aggregates, deletes) run one at a time on one connection, because a
  * transaction spans several statements there. Reads each take a fresh connection, so they
@@ -80,38 +70,30 @@ type Row = Record<string, unknown>
  */
 export class DuckDbTimeSeriesStore implements TimeSeriesStore {
   readonly path: string
-  readonly #instance: DuckDBInstance
-  readonly #writer: DuckDBConnection
+  readonly #db: DuckDbDatabase
   #nextSeq: bigint
-  #queue: Promise<unknown> = Promise.resolve()
-  readonly #inFlight = new Set<Promise<unknown>>()
-  #closed = false
 
-  private constructor (path: string, instance: DuckDBInstance, writer: DuckDBConnection, nextSeq: bigint) {
+  private constructor (path: string, db: DuckDbDatabase, nextSeq: bigint) {
     this.path = path
-    this.#instance = instance
-    this.#writer = writer
+    this.#db = db
     this.#nextSeq = nextSeq
   }
 
   /** Opens (creating if needed) the store at `path`, a file such as `${DATA_DIR}/timeseries.duckdb`, or `:memory:`. */
   static async open (path: string): Promise<DuckDbTimeSeriesStore> {
-    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true })
-    const instance = await DuckDBInstance.create(path)
+    const db = await DuckDbDatabase.open(path, { name: 'time-series store', schema: SCHEMA })
     try {
-      const writer = await instance.connect()
-      for (const sql of SCHEMA) await writer.run(sql)
-      const rows = await readRows(writer, 'SELECT coalesce(max(seq), 0) AS seq FROM readings')
-      return new DuckDbTimeSeriesStore(path, instance, writer, BigInt(String(rows[0]?.seq ?? 0)) + 1n)
+      const rows = await db.write((conn) => readRows(conn, 'SELECT coalesce(max(seq), 0) AS seq FROM readings'))
+      return new DuckDbTimeSeriesStore(path, db, BigInt(String(rows[0]?.seq ?? 0)) + 1n)
     } catch (err) {
-      instance.closeSync()
+      await db.close()
       throw err
     }
   }
 
   writeReadings (readings: readonly Reading[]): Promise<void> {
-    if (readings.length === 0) return this.#closed ? closed() : Promise.resolve()
-    return this.#write(async (conn) => {
+    if (readings.length === 0) return this.#db.ensureOpen()
+    return this.#db.write(async (conn) => {
       let seq = this.#nextSeq
       await stage(conn, 'staging_readings', (appender) => {
         for (const r of readings) {
@@ -130,8 +112,8 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
   }
 
   writeAggregates (aggregates: readonly Aggregate[]): Promise<void> {
-    if (aggregates.length === 0) return this.#closed ? closed() : Promise.resolve()
-    return this.#write(async (conn) => {
+    if (aggregates.length === 0) return this.#db.ensureOpen()
+    return this.#db.write(async (conn) => {
       await stage(conn, 'staging_aggregates', (appender) => {
         let ord = 0n
         for (const a of aggregates) {
@@ -153,8 +135,8 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
   }
 
   readings (query: RangeQuery): Promise<Reading[]> {
-    return this.#read(async (conn) => {
-      const q = new Query()
+    return this.#db.read(async (conn) => {
+      const q = new SeriesQuery()
       const sql = `${q.deduped(query, query)}
         SELECT sensor_id, kind, field, time, value FROM deduped
         ORDER BY sensor_id, field, time
@@ -164,12 +146,12 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
   }
 
   aggregates (query: AggregateQuery): Promise<Aggregate[]> {
-    return this.#read(async (conn) => (await readRows(conn, ...aggregatesSql(query))).map((row) => toAggregate(row, query.window)))
+    return this.#db.read(async (conn) => (await readRows(conn, ...aggregatesSql(query))).map((row) => toAggregate(row, query.window)))
   }
 
   latest (filter: SeriesFilter): Promise<Reading[]> {
-    return this.#read(async (conn) => {
-      const q = new Query()
+    return this.#db.read(async (conn) => {
+      const q = new SeriesQuery()
       const sql = `SELECT sensor_id, kind, field, time, value FROM latest
         WHERE true ${q.filter(filter)}
         ORDER BY sensor_id, field`
@@ -178,8 +160,8 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
   }
 
   deleteReadingsBefore (kind: string, before: number, sensorIds?: readonly string[]): Promise<number> {
-    return this.#write(async (conn) => {
-      const q = new Query()
+    return this.#db.write(async (conn) => {
+      const q = new SeriesQuery()
       const where = `kind = ${q.varchar('kind', kind)} AND time < ${q.bigint('before', before)} ${q.filter({ sensorIds })}`
       let deleted = 0
       await transaction(conn, null, [
@@ -194,48 +176,12 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
     })
   }
 
-  async ping (): Promise<void> {
-    try {
-      await this.#read((conn) => conn.run('SELECT 1'))
-    } catch (err) {
-      if (err instanceof SensorstadError) throw err
-      throw new SensorstadError('STORE_ERR_UNAVAILABLE', `The time-series store does not answer: ${(err as Error).message}`)
-    }
+  ping (): Promise<void> {
+    return this.#db.ping()
   }
 
-  async close (): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
-    await Promise.allSettled([...this.#inFlight])
-    this.#writer.closeSync()
-    // Closing the last handle checkpoints the WAL into the database file.
-    this.#instance.closeSync()
-  }
-
-  #write<T> (fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    if (this.#closed) return closed()
-    const run = this.#queue.then(() => fn(this.#writer))
-    this.#queue = run.catch(() => {})
-    return this.#track(run)
-  }
-
-  #read<T> (fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    if (this.#closed) return closed()
-    return this.#track((async () => {
-      const conn = await this.#instance.connect()
-      try {
-        return await fn(conn)
-      } finally {
-        conn.closeSync()
-      }
-    })())
-  }
-
-  #track<T> (op: Promise<T>): Promise<T> {
-    this.#inFlight.add(op)
-    const forget = (): void => { this.#inFlight.delete(op) }
-    op.then(forget, forget)
-    return op
+  close (): Promise<void> {
+    return this.#db.close()
   }
 }
 
@@ -243,8 +189,8 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
  * `auto` takes the stored window of each (sensor, field, start) where there is one and the
  * window computed from readings elsewhere; both are selected by start in [from, to).
  */
-function aggregatesSql (query: AggregateQuery): [string, Query] {
-  const q = new Query()
+function aggregatesSql (query: AggregateQuery): [string, SeriesQuery] {
+  const q = new SeriesQuery()
   const source = query.source ?? 'auto'
   const select = (from: string): string => `SELECT sensor_id, kind, field, start, count, sum, min, max FROM ${from}`
   const stored = (): string => `stored AS (
@@ -273,26 +219,12 @@ function aggregatesSql (query: AggregateQuery): [string, Query] {
   return [`${body} ORDER BY sensor_id, field, start LIMIT ${q.bigint('limit', query.limit ?? DEFAULT_LIMIT)}`, q]
 }
 
-/** Bound parameters: user values only ever reach SQL as `$name` placeholders. */
-class Query {
-  readonly params: Params = {}
-  readonly types: Types = {}
-
-  varchar (name: string, value: string): string {
-    return this.#bind(name, value, VARCHAR)
-  }
-
-  /** Times are integers: a fractional bound selects the same rows as its ceiling. */
-  bigint (name: string, value: number): string {
-    return this.#bind(name, BigInt(Math.ceil(value)), BIGINT)
-  }
-
+/** Queries over `readings` and the series tables, which select by SeriesFilter. */
+class SeriesQuery extends Query {
   /** `AND ...` conditions for the filter's sensorIds, field and (unless skipped) kind. */
   filter (filter: SeriesFilter, withKind = true): string {
     const parts: string[] = []
-    if (filter.sensorIds !== undefined) {
-      parts.push(`list_contains(${this.#bind('sensor_ids', listValue([...filter.sensorIds]), LIST(VARCHAR))}, sensor_id)`)
-    }
+    if (filter.sensorIds !== undefined) parts.push(`list_contains(${this.varcharList('sensor_ids', filter.sensorIds)}, sensor_id)`)
     if (filter.field !== undefined) parts.push(`field = ${this.varchar('field', filter.field)}`)
     if (withKind && filter.kind !== undefined) parts.push(`kind = ${this.varchar('kind', filter.kind)}`)
     return parts.map((p) => `AND ${p}`).join(' ')
@@ -312,49 +244,6 @@ class Query {
       GROUP BY sensor_id, field, time
       ${kind})`
   }
-
-  #bind (name: string, value: DuckDBValue, type: DuckDBType): string {
-    this.params[name] = value
-    this.types[name] = type
-    return `$${name}`
-  }
-}
-
-async function readRows (conn: DuckDBConnection, sql: string, q?: Query): Promise<Row[]> {
-  const reader = await conn.runAndReadAll(sql, q?.params, q?.types)
-  return reader.getRowObjectsJS()
-}
-
-/** Appends rows to a TEMP staging table; on error nothing stays staged. */
-async function stage (conn: DuckDBConnection, table: string, fill: (appender: DuckDBAppender) => void): Promise<void> {
-  const appender = await conn.createAppender(table, 'main', 'temp')
-  try {
-    fill(appender)
-  } catch (err) {
-    appender.clear()
-    appender.closeSync()
-    await conn.run(`DELETE FROM temp.main.${table}`)
-    throw err
-  }
-  appender.closeSync()
-}
-
-/** Runs `steps` in one transaction; on failure rolls back and empties the staging table. */
-async function transaction (conn: DuckDBConnection, staging: string | null, steps: ReadonlyArray<() => Promise<unknown>>): Promise<void> {
-  await conn.run('BEGIN TRANSACTION')
-  try {
-    for (const step of steps) await step()
-    await conn.run('COMMIT')
-  } catch (err) {
-    // A failed COMMIT has already rolled back; ROLLBACK then has nothing to undo.
-    await conn.run('ROLLBACK').catch(() => {})
-    if (staging !== null) await conn.run(`DELETE FROM temp.main.${staging}`)
-    throw err
-  }
-}
-
-function closed (): Promise<never> {
-  return Promise.reject(new SensorstadError('STORE_ERR_UNAVAILABLE', 'The time-series store is closed'))
 }
 
 function toReading (row: Row): Reading {
