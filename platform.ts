@@ -17,6 +17,9 @@ import { loadKinds } from './registry/kind-catalog.js'
 import { Registry } from './registry/registry.js'
 import { DuckDbGridStore } from './store/duckdb-grid-store.js'
 import { DuckDbTimeSeriesStore } from './store/duckdb-time-series-store.js'
+import { InfluxTimeSeriesStore } from './store/influx-time-series-store.js'
+import type { TimeSeriesStore } from './core/ports/time-series-store.js'
+import type { KindCatalog } from './registry/kind-catalog.js'
 
 /**
  * The composition root: wires register, store, ingest, broker, API and scheduled jobs into
@@ -30,7 +33,7 @@ export const REDACT_PATHS = redactPaths([...SECRET_NAMES, ...withheldFieldNames(
 export interface Platform {
   config: Config
   registry: Registry
-  store: DuckDbTimeSeriesStore
+  store: TimeSeriesStore
   ingest: Ingest
   broker: SensorBroker
   app: App
@@ -67,13 +70,13 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       generatedAdminToken = (await registry.createToken('admin', 'first admin (generated at first start)')).token
     }
 
-    const store = await DuckDbTimeSeriesStore.open(join(config.DATA_DIR, 'timeseries.duckdb'))
+    const metrics = new MetricsRegistry()
+    collectDefaultMetrics({ register: metrics })
+    const store = await openTimeSeriesStore(config, kinds, metrics, logger)
     closers.push(() => store.close())
     const grid = await DuckDbGridStore.open(join(config.DATA_DIR, 'grid.duckdb'))
     closers.push(() => grid.close())
 
-    const metrics = new MetricsRegistry()
-    collectDefaultMetrics({ register: metrics })
     const purged = new Counter({
       name: 'sensorstad_retention_purged_total',
       help: 'Rows removed by the retention job: raw readings deleted, ride contributions stripped of pseudonyms',
@@ -176,6 +179,31 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
     await close()
     throw err
   }
+}
+
+/** InfluxDB when INFLUX_URL is set, else the embedded DuckDB file under DATA_DIR. */
+async function openTimeSeriesStore (config: Config, kinds: KindCatalog, metrics: MetricsRegistry, logger: Logger): Promise<TimeSeriesStore> {
+  if (config.INFLUX_URL === undefined) return DuckDbTimeSeriesStore.open(join(config.DATA_DIR, 'timeseries.duckdb'))
+  const rejected = new Counter({
+    name: 'sensorstad_store_rejected_points_total',
+    help: 'Points InfluxDB refused in a partial write (the rest of the write was stored)',
+    labelNames: ['reason'] as const,
+    registers: [metrics]
+  })
+  return InfluxTimeSeriesStore.open({
+    url: config.INFLUX_URL,
+    database: config.INFLUX_DB,
+    token: config.INFLUX_TOKEN,
+    username: config.INFLUX_USER,
+    password: config.INFLUX_PASSWORD,
+    setup: config.INFLUX_SETUP,
+    requestTimeoutMs: config.INFLUX_TIMEOUT_MS,
+    retentionDays: new Map([...kinds.values()].map((k) => [k.id, k.retentionDays])),
+    onRejected: (count, reason) => {
+      rejected.inc({ reason: reason.split(':')[0] ?? reason }, count)
+      logger.warn({ count, reason }, 'InfluxDB refused points of a write; the others are stored')
+    }
+  })
 }
 
 function schedule (variable: string, expression: string, name: string, job: () => Promise<void>, logger: Logger): ScheduledTask {

@@ -42,13 +42,32 @@ export const configSchema = z.object({
   /** When the retention job deletes raw readings past their kind's retention (cron; default 03:17 daily). */
   RETENTION_CRON: z.string().default('17 3 * * *'),
   /** Open-data requests per minute per client IP. */
-  HTTP_RATE_LIMIT_PER_MIN: positiveInt.default(600)
+  HTTP_RATE_LIMIT_PER_MIN: positiveInt.default(600),
+  /** InfluxDB (v1 HTTP API: 1.x, or 2.x/3.x compatibility) for time series; unset: the embedded store. */
+  INFLUX_URL: z.url().optional(),
+  INFLUX_DB: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ or -').default('sensorstad'),
+  /** 2.x/3.x: an API token (sent as the v1 password). */
+  INFLUX_TOKEN: z.string().min(1).optional(),
+  /** 1.x with authentication: a user and password. */
+  INFLUX_USER: z.string().min(1).optional(),
+  INFLUX_PASSWORD: z.string().min(1).optional(),
+  /** Create the database and retention policies on start (1.x); false where an admin made them. */
+  INFLUX_SETUP: z.stringbool().default(true),
+  /** Milliseconds before an InfluxDB request counts as failed (then retried with backoff). */
+  INFLUX_TIMEOUT_MS: positiveInt.default(10_000)
+}).superRefine((config, ctx) => {
+  if (config.INFLUX_TOKEN !== undefined && config.INFLUX_USER !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['INFLUX_TOKEN'], message: 'set either INFLUX_TOKEN or INFLUX_USER/INFLUX_PASSWORD, not both' })
+  }
+  if ((config.INFLUX_USER === undefined) !== (config.INFLUX_PASSWORD === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['INFLUX_USER'], message: 'INFLUX_USER and INFLUX_PASSWORD go together' })
+  }
 })
 
 export type Config = z.infer<typeof configSchema>
 
 /** Variables whose value is never echoed in an error message. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set<keyof Config>(['ADMIN_TOKEN'])
+const SECRET_VARIABLES: ReadonlySet<string> = new Set<keyof Config>(['ADMIN_TOKEN', 'INFLUX_TOKEN', 'INFLUX_PASSWORD'])
 
 /** Parses the environment; a bad value stops the boot with a message naming the variable. */
 export function loadConfig (env: Record<string, string | undefined>): Config {

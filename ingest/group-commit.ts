@@ -16,6 +16,11 @@ export interface GroupCommitOptions {
   onWriteError?: (err: unknown, attempt: number) => void
   /** Backoff after the n-th failed attempt, ms; default 100 ms doubling to 5 s. */
   backoffMs?: (attempt: number) => number
+  /**
+   * A write error the store will give again however often it is tried (InfluxDB's 4xx):
+   * the batch fails at once and its messages go unacknowledged, for their sensors to resend.
+   */
+  isPermanent?: (err: unknown) => boolean
 }
 
 interface Pending {
@@ -120,7 +125,7 @@ export class GroupCommit {
         this.#options.onWriteError?.(err, attempt)
         // On close, give up after one more try: the messages stay unacknowledged and the
         // sensors resend them to the next process.
-        if (this.#closed && attempt >= 2) throw err instanceof Error ? err : new Error(String(err))
+        if ((this.#closed && attempt >= 2) || this.#options.isPermanent?.(err) === true) throw err instanceof Error ? err : new Error(String(err))
         await new Promise((resolve) => setTimeout(resolve, backoff(attempt)))
       }
     }

@@ -83,7 +83,8 @@ export class Ingest implements MessageSink {
       batchMax: deps.batchMax,
       flushMs: deps.flushMs,
       maxPending: deps.maxPending,
-      onWriteError: deps.onWriteError
+      onWriteError: deps.onWriteError,
+      isPermanent: (err) => isSensorstadError(err) && err.code === 'STORE_ERR_REJECTED'
     })
   }
 

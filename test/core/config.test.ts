@@ -21,7 +21,10 @@ const DEFAULTS = {
   INGEST_MAX_FUTURE_S: 300,
   ROLLUP_CRON: '5 * * * * *',
   RETENTION_CRON: '17 3 * * *',
-  HTTP_RATE_LIMIT_PER_MIN: 600
+  HTTP_RATE_LIMIT_PER_MIN: 600,
+  INFLUX_DB: 'sensorstad',
+  INFLUX_SETUP: true,
+  INFLUX_TIMEOUT_MS: 10_000
 }
 
 describe('loadConfig', () => {
@@ -30,6 +33,15 @@ describe('loadConfig', () => {
     expect(config).toStrictEqual(DEFAULTS)
     expect(config.ADMIN_TOKEN).toBeUndefined()
     expect(config.PUBLIC_BASE_URL).toBeUndefined()
+  })
+
+  it('takes InfluxDB settings, with a token or a user and password but not both', () => {
+    expect(loadConfig({ INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_TOKEN: 't0k', INFLUX_SETUP: 'false' })).toMatchObject({ INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_TOKEN: 't0k', INFLUX_SETUP: false })
+    const both = errorOf(() => loadConfig({ INFLUX_TOKEN: 'secret-token-1', INFLUX_USER: 'u', INFLUX_PASSWORD: 'secret-pass-1' }))
+    expect(both.field).toBe('INFLUX_TOKEN')
+    expect(both.message).not.toMatch(/secret-token-1|secret-pass-1/)
+    expect(errorOf(() => loadConfig({ INFLUX_USER: 'u' })).field).toBe('INFLUX_USER')
+    expect(errorOf(() => loadConfig({ INFLUX_URL: 'not a url' })).field).toBe('INFLUX_URL')
   })
 
   it('coerces numbers and keeps strings', () => {

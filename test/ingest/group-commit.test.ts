@@ -196,3 +196,21 @@ describe('GroupCommit', () => {
     expect(calls).toBe(1)
   })
 })
+
+describe('GroupCommit with an error the store will always give', () => {
+  it('fails the batch at once instead of retrying it', async () => {
+    let calls = 0
+    const commit = new GroupCommit({
+      write: async () => { calls++; throw Object.assign(new Error('400 bad request'), { permanent: true }) },
+      batchMax: 10,
+      flushMs: 1,
+      maxPending: 100,
+      backoffMs: () => 1,
+      isPermanent: (err) => (err as { permanent?: boolean }).permanent === true
+    })
+    await expect(commit.add([{ sensorId: 's', kind: 'k', field: 'f', time: 1, value: 1 }])).rejects.toThrow('400 bad request')
+    expect(calls).toBe(1)
+    expect(commit.pending).toBe(0)
+    await commit.close()
+  })
+})
