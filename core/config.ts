@@ -54,7 +54,22 @@ export const configSchema = z.object({
   /** Create the database and retention policies on start (1.x); false where an admin made them. */
   INFLUX_SETUP: z.stringbool().default(true),
   /** Milliseconds before an InfluxDB request counts as failed (then retried with backoff). */
-  INFLUX_TIMEOUT_MS: positiveInt.default(10_000)
+  INFLUX_TIMEOUT_MS: positiveInt.default(10_000),
+  /** Crowd alerts: a level drops only once density is this fraction below its threshold. */
+  ALERT_HYSTERESIS: z.coerce.number().min(0).max(0.5).default(0.1),
+  /** Crowd alerts: a higher level must hold this long before it is raised, seconds. */
+  ALERT_MIN_DURATION_S: z.coerce.number().int().nonnegative().default(60),
+  /** How often zones are evaluated (levels, silent monitors), seconds. */
+  ALERT_TICK_S: positiveInt.default(10),
+  /** Base map tiles of the dashboards (XYZ template); default PDOK BRT-Achtergrondkaart. */
+  DASHBOARD_TILE_URL: z.string().default('https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png'),
+  /** Waste collection: where rounds start (WGS 84); default the city's depot at the Kanaalweg. */
+  COLLECTION_DEPOT_LAT: z.coerce.number().min(-90).max(90).default(52.0851),
+  COLLECTION_DEPOT_LON: z.coerce.number().min(-180).max(180).default(5.0868),
+  /** Waste collection: a bin at or above this filling level (%) is on the list. */
+  COLLECTION_THRESHOLD_PCT: z.coerce.number().min(1).max(100).default(80),
+  /** Waste collection: also list bins predicted to reach the threshold within this many hours. */
+  COLLECTION_HORIZON_H: z.coerce.number().positive().max(24 * 14).default(24)
 }).superRefine((config, ctx) => {
   if (config.INFLUX_TOKEN !== undefined && config.INFLUX_USER !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['INFLUX_TOKEN'], message: 'set either INFLUX_TOKEN or INFLUX_USER/INFLUX_PASSWORD, not both' })

@@ -75,12 +75,16 @@ export const polygonSchema = z.object({
 })
 export type Polygon = z.infer<typeof polygonSchema>
 
-/** Crowd density thresholds in persons per m2 (issue #5 consumes them). */
+/**
+ * When a zone is busy, crowded or critical: persons per m2 of walkable area (`perM2`, the
+ * default) or a number of people (`people`). Levels rise in that order.
+ */
 export const thresholdsSchema = z.object({
+  unit: z.enum(['perM2', 'people']).default('perM2'),
   busy: z.number().positive(),
   crowded: z.number().positive(),
   critical: z.number().positive()
-})
+}).refine((t) => t.busy < t.crowded && t.crowded < t.critical, 'busy < crowded < critical')
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 00:00 to 23:59')

@@ -24,7 +24,15 @@ const DEFAULTS = {
   HTTP_RATE_LIMIT_PER_MIN: 600,
   INFLUX_DB: 'sensorstad',
   INFLUX_SETUP: true,
-  INFLUX_TIMEOUT_MS: 10_000
+  INFLUX_TIMEOUT_MS: 10_000,
+  ALERT_HYSTERESIS: 0.1,
+  ALERT_MIN_DURATION_S: 60,
+  ALERT_TICK_S: 10,
+  DASHBOARD_TILE_URL: 'https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png',
+  COLLECTION_DEPOT_LAT: 52.0851,
+  COLLECTION_DEPOT_LON: 5.0868,
+  COLLECTION_THRESHOLD_PCT: 80,
+  COLLECTION_HORIZON_H: 24
 }
 
 describe('loadConfig', () => {

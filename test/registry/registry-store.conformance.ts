@@ -66,7 +66,7 @@ export function registryStoreConformance (
     },
     areaM2: 15123.4,
     capacity: 5000,
-    thresholds: { busy: 0.5, crowded: 1.25, critical: 2 },
+    thresholds: { unit: 'perM2', busy: 0.5, crowded: 1.25, critical: 2 },
     createdAt: T1,
     updatedAt: T2
   }
