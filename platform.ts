@@ -8,6 +8,7 @@ import { listenMqtt, type MqttServers } from './broker/servers.js'
 import type { Config } from './core/config.js'
 import { SensorstadError } from './core/errors.js'
 import { redactPaths, SECRET_NAMES, withheldFieldNames } from './core/sensitive.js'
+import { AlertEngine } from './ingest/alerts/alert-engine.js'
 import { Ingest } from './ingest/ingest.js'
 import { createIngestMetrics } from './ingest/metrics.js'
 import { compactGrid, purgeExpired } from './ingest/retention.js'
@@ -15,6 +16,7 @@ import { rollup } from './ingest/rollup.js'
 import { DuckDbRegistryStore } from './registry/duckdb-registry-store.js'
 import { loadKinds } from './registry/kind-catalog.js'
 import { Registry } from './registry/registry.js'
+import { DuckDbAlertStore } from './store/duckdb-alert-store.js'
 import { DuckDbGridStore } from './store/duckdb-grid-store.js'
 import { DuckDbTimeSeriesStore } from './store/duckdb-time-series-store.js'
 import { InfluxTimeSeriesStore } from './store/influx-time-series-store.js'
@@ -43,6 +45,7 @@ export interface Platform {
   mqttWsPort: number
   /** An admin token made at first start when ADMIN_TOKEN was not set; shown once. */
   generatedAdminToken: string | undefined
+  alerts: AlertEngine
   /** Runs the rollup job as at `now` (default the clock; the scheduler runs it every minute). */
   runRollup (now?: number): Promise<void>
   close (): Promise<void>
@@ -84,6 +87,21 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       registers: [metrics]
     })
 
+    const alertStore = await DuckDbAlertStore.open(join(config.DATA_DIR, 'alerts.duckdb'))
+    closers.push(() => alertStore.close())
+    const crowdKind = [...kinds.values()].find((k) => k.privacy.counts !== undefined)
+    const alerts = new AlertEngine({
+      zones: () => registry.listZones(),
+      monitorsOf: (zoneId) => registry.listSensors().filter((s) => s.zoneId === zoneId && s.status === 'active' && s.kind === crowdKind?.id),
+      store: alertStore,
+      countField: crowdKind?.privacy.counts?.field ?? 'peopleCount',
+      expectedIntervalMs: (crowdKind?.expectedIntervalS ?? 60) * 1000,
+      hysteresis: config.ALERT_HYSTERESIS,
+      minDurationMs: config.ALERT_MIN_DURATION_S * 1000
+    })
+    // Seeded with what is stored, so a restart does not report every monitor silent.
+    alerts.observe(await store.latest({ kind: crowdKind?.id }))
+
     // Ingest tells sensors about rejections through the broker, which is built after it.
     const brokerRef: { current?: SensorBroker } = {}
     const ingest: Ingest = new Ingest({
@@ -99,7 +117,8 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       maxPending: config.INGEST_MAX_PENDING,
       maxReadingsPerMessage: config.INGEST_MAX_READINGS_PER_MESSAGE,
       maxFutureS: config.INGEST_MAX_FUTURE_S,
-      onWriteError: (err, attempt) => logger.error({ err, attempt }, 'store write failed; holding PUBACKs and retrying')
+      onWriteError: (err, attempt) => logger.error({ err, attempt }, 'store write failed; holding PUBACKs and retrying'),
+      onStored: (readings) => alerts.observe(readings)
     })
     closers.push(() => ingest.close())
 
@@ -127,9 +146,12 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       registry,
       store,
       grid,
+      alerts: { states: () => alerts.states(), subscribe: (listener) => alerts.subscribe(listener), store: alertStore },
       metrics,
       logger: logger.child({ component: 'api' }),
       rateLimitPerMinute: config.HTTP_RATE_LIMIT_PER_MIN,
+      dashboard: { tileUrl: config.DASHBOARD_TILE_URL },
+      collection: { depot: { lat: config.COLLECTION_DEPOT_LAT, lon: config.COLLECTION_DEPOT_LON }, thresholdPct: config.COLLECTION_THRESHOLD_PCT, horizonH: config.COLLECTION_HORIZON_H },
       readiness: [
         { name: 'ingest', check: () => { if (!ingest.healthy) throw new Error('store writes are failing') } },
         { name: 'grid', check: () => grid.ping() }
@@ -151,10 +173,13 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
         const now = Date.now()
         const readings = await purgeExpired(store, kinds.values(), registry.listSensors(), now)
         const cells = await compactGrid(grid, kinds.values(), now)
+        const events = await alertStore.deleteBefore(now - (crowdKind?.retentionDays ?? 7) * 86_400_000)
+        purged.inc({ kind: crowdKind?.id ?? 'crowd', what: 'alert-events' }, events)
         for (const r of readings) purged.inc({ kind: r.kind, what: 'readings' }, r.deleted)
         for (const r of cells) purged.inc({ kind: r.kind, what: 'ride-contributions' }, r.deleted)
         logger.info({ readings, cells }, 'retention purge done')
       }, logger),
+      schedule('ALERT_TICK_S', `*/${Math.min(config.ALERT_TICK_S, 59)} * * * * *`, 'alerts', () => alerts.tick(Date.now()), logger),
       // Rides end when their device goes quiet; this closes, trims and stores them.
       schedule('RIDE_SWEEP', '*/15 * * * * *', 'ride-sweep', () => ingest.sweep(), logger)
     ]
@@ -173,6 +198,7 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       mqttWsPort: servers.wsPort,
       generatedAdminToken,
       runRollup,
+      alerts,
       close
     }
   } catch (err) {

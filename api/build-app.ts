@@ -11,7 +11,10 @@ import problems from './plugins/problems.js'
 import adminSensors from './routes/admin-sensors.js'
 import adminTokens from './routes/admin-tokens.js'
 import adminZones from './routes/admin-zones.js'
+import collection from './routes/collection.js'
+import alerts from './routes/alerts.js'
 import crowd from './routes/crowd.js'
+import dashboard from './routes/dashboard.js'
 import grid from './routes/grid.js'
 import health from './routes/health.js'
 import kinds from './routes/kinds.js'
@@ -78,8 +81,11 @@ export async function buildApp (deps: AppDeps, options: AppOptions) {
   await app.register(observations)
   await app.register(latest)
   await app.register(crowd)
+  await app.register(alerts)
   await app.register(grid)
+  await app.register(collection)
   await app.register(pages)
+  await app.register(dashboard)
   await app.register(adminSensors, { topicRoot: options.topicRoot })
   await app.register(adminZones)
   await app.register(adminTokens)

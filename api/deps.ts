@@ -1,5 +1,7 @@
 import type { Logger } from 'pino'
 import type { Registry as MetricsRegistry } from 'prom-client'
+import type { AlertEvent, ZoneAlertState } from '../core/alerts.js'
+import type { AlertStore } from '../core/ports/alert-store.js'
 import type { GridStore } from '../core/ports/grid-store.js'
 import type { TimeSeriesStore } from '../core/ports/time-series-store.js'
 import type { Registry } from '../registry/registry.js'
@@ -8,16 +10,33 @@ import type { Registry } from '../registry/registry.js'
  * What the API is built from; the composition root hands it in. The register is the
  * registry service (its type only: the API never constructs or stores it).
  */
+/** Live crowd alerts (the alert engine): current zone states and a feed of changes. */
+export interface AlertsFeed {
+  states (): ZoneAlertState[]
+  subscribe (listener: (item: { type: 'alert', event: AlertEvent } | { type: 'zones', zones: ZoneAlertState[] }) => void): () => void
+  store: AlertStore
+}
+
 export interface AppDeps {
   registry: Registry
   store: TimeSeriesStore
   grid: GridStore
+  /** Crowd alerts; the alert routes answer 503 without it. */
+  alerts?: AlertsFeed
   metrics: MetricsRegistry
   logger: Logger
   /** Extra readiness checks (ingest writing, broker listening); each rejects when not ready. */
   readiness?: Array<{ name: string, check: () => Promise<void> | void }>
   /** Public requests per minute per client. */
   rateLimitPerMinute?: number
+  /**
+   * Waste collection list (COLLECTION_* in core/config.ts): the depot rounds start from
+   * (WGS 84), the filling level (%) at which a bin is full, and how many hours ahead a
+   * predicted one is listed. Absent: the config defaults.
+   */
+  collection?: { depot: { lat: number, lon: number }, thresholdPct: number, horizonH: number }
+  /** The dashboards' base map: an XYZ tile URL template (DASHBOARD_TILE_URL). Absent: the config default. */
+  dashboard?: { tileUrl: string }
   now?: () => number
 }
 

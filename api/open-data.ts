@@ -44,7 +44,8 @@ export function publicSensors (registry: Registry, filter: { sensor?: string | u
 /** Points a user asking for hidden per-sensor data to where the same data is published. */
 function refuseHidden (kind: KindDefinition, audience: Audience, field: string): void {
   if (kind.placement === 'mobile') {
-    throw new SensorstadError('API_ERR_VALIDATION', `${kind.id} sensors are mobile: their data is published per grid cell and hour at /v1/grid?kind=${kind.id}, never per device`, field)
+    // Forbidden to every role (purpose limitation, rule 11): there is no per-device track to give.
+    throw new SensorstadError('API_ERR_FORBIDDEN', `${kind.id} sensors are mobile: their data is published per grid cell and hour at /v1/grid?kind=${kind.id}, never per device`, field)
   }
   if (kind.privacy.counts !== undefined && audience !== 'crowd-exact') {
     throw new SensorstadError('API_ERR_VALIDATION', `${kind.id} counts are published per zone at /v1/crowd (small counts suppressed); exact counts need an enforcement token`, field)

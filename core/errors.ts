@@ -30,9 +30,9 @@ export const ERRORS = {
   REGISTRY_ERR_INCOMPLETE: { status: 400, title: 'Register entry is incomplete' },
   REGISTRY_ERR_KIND_INVALID: { status: 500, title: 'Kind definition is invalid' },
   // store
-  STORE_ERR_UNAVAILABLE: { status: 503, title: 'Time-series store is unavailable' },
+  STORE_ERR_UNAVAILABLE: { status: 503, title: 'A store is unavailable' },
   /** The store refused the data itself (a 4xx): retrying the same write cannot help. */
-  STORE_ERR_REJECTED: { status: 500, title: 'Time-series store refused the write' },
+  STORE_ERR_REJECTED: { status: 500, title: 'A store refused the write' },
   // api
   API_ERR_VALIDATION: { status: 400, title: 'Request is invalid' },
   API_ERR_UNAUTHORIZED: { status: 401, title: 'A valid bearer token is required' },

@@ -25,3 +25,18 @@ export function polygonAreaM2 (polygon: Polygon): number {
   const [shell, ...holes] = polygon.coordinates
   return Math.max(0, ringArea(shell ?? []) - holes.reduce((sum, hole) => sum + ringArea(hole), 0))
 }
+
+export interface LatLon { lat: number, lon: number }
+
+/**
+ * Great-circle distance on a sphere of the IUGG mean radius, metres. At Dutch latitudes it
+ * reads short of the GRS80 ellipsoid by at most 0.3 % (under 2 m over 500 m): fine for a
+ * ride's length and for ordering a collection round.
+ */
+export function haversineM (a: LatLon, b: LatLon): number {
+  const rad = Math.PI / 180
+  const dLat = (b.lat - a.lat) * rad
+  const dLon = (b.lon - a.lon) * rad
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2
+  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)))
+}

@@ -3,6 +3,7 @@ import type { KindDefinition } from '../core/kind.js'
 import type { MessageSink, SensorMessage } from '../core/ports/message-sink.js'
 import type { GridStore } from '../core/ports/grid-store.js'
 import type { TimeSeriesStore } from '../core/ports/time-series-store.js'
+import type { Reading } from '../core/reading.js'
 import type { Zone } from '../core/sensor.js'
 import { formatTopic } from '../core/topics.js'
 import { DECODERS } from './decoders/index.js'
@@ -40,6 +41,8 @@ export interface IngestDeps {
   maxReadingsPerMessage: number
   maxFutureS: number
   onWriteError?: (err: unknown, attempt: number) => void
+  /** Readings once they are durably stored (the alert engine follows crowd counts here). */
+  onStored?: (readings: readonly Reading[]) => void
 }
 
 /** What a sensor receives on `{root}/{kind}/{id}/errors` (DESIGN.md section 3). */
@@ -128,7 +131,12 @@ export class Ingest implements MessageSink {
       return this.#reject(message, err)
     }
     const rides = this.#rides.get(sensor.kind)
-    await (rides === undefined ? this.#commit.add(readings) : rides.push(readings))
+    if (rides !== undefined) {
+      await rides.push(readings)
+    } else {
+      await this.#commit.add(readings)
+      this.#deps.onStored?.(readings)
+    }
     this.#deps.metrics?.accepted(sensor.id, sensor.kind, readings.length)
   }
 

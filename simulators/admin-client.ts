@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { SensorRegistration, ZoneInput } from '../core/sensor.js'
+import { zoneSchema, type SensorRegistration, type Zone, type ZoneInput } from '../core/sensor.js'
 
 /**
  * The slice of the admin HTTP API a device installer uses (DESIGN.md section 3): create a
@@ -96,6 +96,27 @@ export function createAdminClient (options: AdminClientOptions): AdminClient {
       return { id: parsed.data.sensor.id, password: parsed.data.credentials.password }
     }
   }
+}
+
+/**
+ * A zone as the platform registered it, from the public `GET /v1/zones/:id` (no token
+ * needed): surge mode sets its counts by the thresholds and capacity the platform will
+ * judge them by, which may differ from what this run would register.
+ */
+export async function readZone (url: string, id: string, timeoutMs = 15_000): Promise<Zone> {
+  const target = `${url.replace(/\/+$/, '')}/v1/zones/${encodeURIComponent(id)}`
+  let response: Response
+  try {
+    response = await fetch(target, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) })
+  } catch (err) {
+    throw new AdminApiError(`cannot reach the API at ${url} (${networkCause(err)}): start the platform (npm start) or pass --url`)
+  }
+  const json: unknown = await response.json().catch(() => undefined)
+  if (response.status === 404) throw new AdminApiError(`zone ${id} is not registered at ${url}: run again with --fresh to register the sensors and their zones`, 404)
+  if (!response.ok) throw new AdminApiError(`GET ${target} failed with ${response.status}; see the platform log`, response.status)
+  const parsed = zoneSchema.safeParse(json)
+  if (!parsed.success) throw new AdminApiError(`GET ${target} answered ${response.status} without a zone: is ${url} the Sensorstad platform?`, response.status)
+  return parsed.data
 }
 
 function explain (status: number, json: unknown, url: string, what: string): AdminApiError {

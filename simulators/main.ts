@@ -5,11 +5,12 @@
  * client and publishes readings with a daily rhythm until Ctrl-C, --duration or --max. It
  * talks to the platform only over the wire, as real devices do, and imports nothing but
  * core/. Load mode measures acknowledged throughput; misbehave mode also sends what the
- * platform must refuse and tallies the refusals by code.
+ * platform must refuse and tallies the refusals by code; surge mode drives each crowd zone
+ * from quiet to critical and back once over --duration, to show and test the alerts.
  */
 import { loadConfig, type Config } from '../core/config.js'
 import { isSensorstadError } from '../core/errors.js'
-import { AdminApiError, createAdminClient } from './admin-client.js'
+import { AdminApiError, createAdminClient, readZone } from './admin-client.js'
 import { CredentialsFileError } from './credentials-file.js'
 import { Device, DeviceConnectError } from './device.js'
 import { Fleet, type FleetMember } from './fleet.js'
@@ -19,6 +20,8 @@ import { startProgress } from './progress.js'
 import { provision, type ProvisionedDevice } from './provision.js'
 import { Stats } from './stats.js'
 import { formatSummary } from './summary.js'
+import { surgeProfile, SurgeError, type SurgeProfile } from './surge.js'
+import { surgeCrowd, surgeSlots, withSurgeZones, zoneIdOf } from './surge-crowd.js'
 
 /** Clients connecting at once; a connect storm of thousands would only trip the broker's limits. */
 const CONNECT_CONCURRENCY = 50
@@ -61,7 +64,9 @@ async function main (): Promise<number> {
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
 
-  const plan = SIMULATED_KINDS.map((model) => ({ model, count: options.counts[model.flag] })).filter((p) => p.count > 0)
+  const surge = options.mode === 'surge'
+  const kinds = SIMULATED_KINDS.map((model) => surge && model.kind === 'crowd' ? withSurgeZones(model) : model)
+  const plan = kinds.map((model) => ({ model, count: options.counts[model.flag] })).filter((p) => p.count > 0)
   const provisioned = await provision({
     plan,
     file: options.credentials,
@@ -79,8 +84,10 @@ async function main (): Promise<number> {
     return 130
   }
 
+  const models = new Map<string, SimulatedKind>(kinds.map((m) => [m.kind, m]))
+  const profiles = surge ? await surgeProfiles(provisioned, models.get('crowd')!, options) : new Map<string, SurgeProfile>()
+
   const stats = new Stats()
-  const models = new Map<string, SimulatedKind>(SIMULATED_KINDS.map((m) => [m.kind, m]))
   const members = provisioned.map((p) => member(p, models.get(p.kind)!, options, config, stats))
   log(`connecting ${members.length} device(s) to ${options.mqtt}`)
   const connected = await connectAll(members, options, provisioned.length, interrupt.signal)
@@ -93,14 +100,16 @@ async function main (): Promise<number> {
   if (denied > 0) log(`the broker refused the errors-topic subscription of ${denied} device(s): their rejections cannot be counted`)
 
   const startedMs = Date.now()
+  const modelStartMs = options.startMs ?? startedMs
+  const driven = surge ? surgeMembers(connected, profiles, modelStartMs, options) : connected
   let resolveStop: (reason: string) => void = () => {}
   const stopped = new Promise<string>((resolve) => { resolveStop = resolve })
   interrupt.signal.addEventListener('abort', () => resolveStop('Ctrl-C'), { once: true })
-  const fleet = new Fleet(connected, {
+  const fleet = new Fleet(driven, {
     mode: options.mode,
     rate: options.rate,
     speed: options.speed,
-    modelStartMs: options.startMs ?? startedMs,
+    modelStartMs,
     max: options.max,
     stats,
     onMax: () => resolveStop(`--max ${options.max}`)
@@ -142,6 +151,38 @@ async function main (): Promise<number> {
     credentials: options.credentials
   }))
   return 0
+}
+
+/**
+ * The surge of every zone the crowd monitors count in, from the zone as registered: when the
+ * sensors were reused, their zones were not registered again by this run and may carry
+ * other thresholds, and a zone whose critical level lies above its capacity stops the run.
+ */
+async function surgeProfiles (devices: readonly ProvisionedDevice[], crowd: SimulatedKind, options: Options): Promise<Map<string, SurgeProfile>> {
+  const zoneIds = new Set(devices.filter((d) => d.kind === crowd.kind).flatMap((d) => zoneIdOf(crowd, d.index, d.seed) ?? []))
+  const profiles = new Map<string, SurgeProfile>()
+  for (const id of zoneIds) {
+    try {
+      const profile = surgeProfile(await readZone(options.url, id))
+      profiles.set(id, profile)
+      log(`surge in ${id}: ${profile.quiet} -> busy ${profile.busy}, crowded ${profile.crowded}, critical ${profile.critical} -> peak ${profile.peak} people`)
+    } catch (err) {
+      if (!(err instanceof SurgeError)) throw err
+      throw new StopError(`${err.message}. Run again with --fresh: surge mode registers new sensors and their zones with thresholds in people below the capacity`)
+    }
+  }
+  return profiles
+}
+
+/** The connected devices with their crowd monitors sending the surge; monitors sharing a zone split its count. */
+function surgeMembers (connected: readonly FleetMember[], profiles: ReadonlyMap<string, SurgeProfile>, startMs: number, options: Options): FleetMember[] {
+  const monitors = connected.filter((m) => m.model.kind === 'crowd')
+  const slots = surgeSlots(monitors.flatMap((m) => {
+    const zoneId = zoneIdOf(m.model, m.context.index, m.context.seed)
+    return zoneId === undefined ? [] : [{ index: m.context.index, zoneId }]
+  }))
+  const kind = monitors[0] === undefined ? undefined : surgeCrowd(monitors[0].model, { startMs, durationMs: options.durationS * 1000, profiles, slots })
+  return connected.map((m) => kind !== undefined && m.model.kind === kind.kind ? { ...m, model: kind } : m)
 }
 
 function member (p: ProvisionedDevice, model: SimulatedKind, options: Options, config: Config, stats: Stats): FleetMember {
@@ -213,7 +254,7 @@ main().then(
     setTimeout(() => process.exit(code), 3_000).unref()
   },
   (err: unknown) => {
-    const expected = err instanceof AdminApiError || err instanceof CredentialsFileError || err instanceof StopError
+    const expected = err instanceof AdminApiError || err instanceof CredentialsFileError || err instanceof StopError || err instanceof SurgeError
     log(expected ? (err as Error).message : (err instanceof Error ? err.stack ?? err.message : String(err)))
     process.exitCode = 1
   }

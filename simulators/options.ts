@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import type { Config } from '../core/config.js'
 
 /** Command-line options of `npm run simulate`; defaults come from the platform's own config. */
-export const MODES = ['normal', 'load', 'misbehave'] as const
+export const MODES = ['normal', 'load', 'misbehave', 'surge'] as const
 export type Mode = typeof MODES[number]
 
 export interface Options {
@@ -31,6 +31,12 @@ export interface Options {
   seed: number
 }
 
+/**
+ * Shortest surge, seconds: each level holds for a tenth of the run, and at one reading a
+ * second a shorter band may fall between two readings and its level be skipped.
+ */
+export const MIN_SURGE_S = 10
+
 export class UsageError extends Error {
   constructor (message: string) {
     super(message)
@@ -48,7 +54,7 @@ Devices (default 6 crowd, 5 bikes, 10 bins when none is given):
   --bins N             smart waste containers in the city centre
 Time:
   --rate R             readings per second per device, e.g. 0.5 or 1/60
-                       (default per kind: crowd 1/60, bikes 1/10, bins 1/3600)
+                       (default per kind: crowd 1/60, bikes 1/10, bins 1/3600; crowd 1 in surge mode)
   --speed S            model time runs S times faster (60: an hour a minute); timestamps stay real
   --start T            model clock start, RFC 3339 (default now), e.g. 2025-06-07T12:00:00+02:00
   --duration S         seconds to run; 0 runs until Ctrl-C (default 0)
@@ -61,6 +67,10 @@ Platform:
   --fresh              register new sensors even if the file has some
 Behaviour:
   --mode M             normal | load (as fast as allowed, QoS 1) | misbehave (also sends what must be rejected)
+                       | surge (crowd counts rise from quiet past critical and back over --duration, at least
+                       ${MIN_SURGE_S} s). Its zones get thresholds in people (busy 50 %, crowded 70 %, critical 90 %
+                       of capacity); the peak lies midway between critical and capacity. Each level holds a
+                       tenth of the run: with the platform's default ALERT_MIN_DURATION_S (60) use 900 or more.
   --qos 0|1            QoS of readings (default 1)
   --inflight N         publishes in flight per device before readings are skipped (default 16)
   --seed N             seed of the simulated city (default 1); same seed, same data
@@ -121,6 +131,13 @@ export function parseOptions (argv: readonly string[], config: Config): Options 
   }
   const startMs = values.start === undefined ? undefined : Date.parse(values.start)
   if (startMs !== undefined && Number.isNaN(startMs)) throw new UsageError(`--start must be an RFC 3339 time such as 2025-06-07T12:00:00+02:00, not "${values.start}"`)
+  const durationS = nonNegative('--duration', values.duration)
+  if (mode === 'surge') {
+    if (counts.crowd === 0) throw new UsageError('--mode surge drives crowd monitors: give --crowd a count above 0')
+    if (durationS < MIN_SURGE_S) throw new UsageError(`--mode surge plays one surge over --duration: give at least ${MIN_SURGE_S} seconds, e.g. --duration 60`)
+    // The platform judges levels on the wall clock; a surge in model time would not line up with its ticks.
+    if (speed !== 1 || startMs !== undefined) throw new UsageError('--mode surge runs in real time: leave out --speed and --start')
+  }
 
   return {
     help: values.help,
@@ -128,7 +145,7 @@ export function parseOptions (argv: readonly string[], config: Config): Options 
     rate,
     speed,
     startMs,
-    durationS: nonNegative('--duration', values.duration),
+    durationS,
     max: values.max === undefined ? (mode === 'load' ? 100_000 : Infinity) : integer('--max', values.max, 1, Number.MAX_SAFE_INTEGER),
     url: url('--url', values.url, ['http:', 'https:']),
     mqtt: url('--mqtt', values.mqtt, ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:']),

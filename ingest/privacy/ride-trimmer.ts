@@ -1,5 +1,6 @@
 import type { KindPrivacy } from '../../core/kind.js'
-import { haversineM, planarM } from './distance.js'
+import { haversineM } from '../../core/geo.js'
+import { planarM } from './distance.js'
 import { snapToCell, type GridCell } from '../../core/grid.js'
 import { wgs84ToRd } from '../../core/rd-new.js'
 
@@ -279,7 +280,7 @@ export class RideTrimmer {
       ({ sensorId, rideStart: first.time, counter, kept: [], dropped: fixes.length, outcome })
     if (kept.length < minPoints) return drop('too-few-points')
     let length = 0
-    for (let i = 1; i < kept.length; i++) length += haversineM(kept[i - 1]!.lat, kept[i - 1]!.lon, kept[i]!.lat, kept[i]!.lon)
+    for (let i = 1; i < kept.length; i++) length += haversineM(kept[i - 1]!, kept[i]!)
     if (length < minLengthM) return drop('too-short')
     return {
       sensorId,

@@ -102,7 +102,7 @@ function pipelineSuite (name: string, env: () => Promise<Record<string, string>>
       expect(await p.store.latest({ sensorIds: [bike.id] })).toEqual([])
       for (const path of ['/v1/latest?kind=snuffelfiets', `/v1/observations?sensor=${bike.id}`]) {
         const res = await api(p, 'GET', path, undefined, ADMIN_TOKEN)
-        expect(res.status, path).toBe(400)
+        expect(res.status, path).toBe(403)
         expect(res.body.detail, path).toMatch(/\/v1\/grid/)
       }
     })

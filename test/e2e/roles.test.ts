@@ -29,9 +29,14 @@ const TABLE: Array<[string, string, number, number, number, number]> = [
   ['GET', '/v1/observations?sensor=crowd-roles', 400, 200, 400, 200],
   ['GET', '/v1/latest?kind=crowd', 400, 200, 400, 200],
   // Rides exist only as grid cells: no role reaches a device's track.
-  ['GET', '/v1/observations?kind=snuffelfiets', 400, 400, 400, 400],
-  ['GET', '/v1/observations?sensor=bike-roles', 400, 400, 400, 400],
-  ['GET', '/v1/latest?kind=snuffelfiets', 400, 400, 400, 400],
+  ['GET', '/v1/observations?kind=snuffelfiets', 403, 403, 403, 403],
+  ['GET', '/v1/observations?sensor=bike-roles', 403, 403, 403, 403],
+  ['GET', '/v1/latest?kind=snuffelfiets', 403, 403, 403, 403],
+  // Crowd alerts for enforcement, the collection list for waste teams.
+  ['GET', '/v1/alerts', 401, 200, 403, 200],
+  ['GET', '/v1/alerts/stream?probe=1', 401, 200, 403, 200],
+  ['POST', '/v1/alerts/1/ack', 401, 404, 403, 404],
+  ['GET', '/v1/collection', 401, 403, 200, 200],
   ['GET', '/v1/admin/sensors', 401, 403, 403, 200],
   ['GET', '/v1/admin/sensors/bin-roles', 401, 403, 403, 200],
   ['GET', '/v1/admin/zones', 401, 403, 403, 200],
@@ -53,10 +58,19 @@ describe('who may see what', () => {
   })
   afterAll(async () => { await p.destroy() })
 
+  /** The status only: a stream (SSE) is cut off once its headers are in. */
+  async function statusOf (method: string, path: string, token: string | null): Promise<number> {
+    if (!path.includes('/stream')) return (await api(p, method, path, undefined, token)).status
+    const abort = new AbortController()
+    const res = await fetch(`http://127.0.0.1:${p.httpPort}${path}`, { method, signal: abort.signal, headers: token === null ? {} : { authorization: `Bearer ${token}` } })
+    abort.abort()
+    return res.status
+  }
+
   for (const [method, path, ...expected] of TABLE) {
     it(`${method} ${path}`, async () => {
       const got: Record<string, number> = {}
-      for (const who of WHO) got[who] = (await api(p, method, path, undefined, tokens[who])).status
+      for (const who of WHO) got[who] = await statusOf(method, path, tokens[who])
       expect(got).toEqual(Object.fromEntries(WHO.map((who, i) => [who, expected[i]])))
     })
   }

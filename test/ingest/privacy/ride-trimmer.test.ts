@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { haversineM } from '../../../ingest/privacy/distance.js'
+import { haversineM } from '../../../core/geo.js'
 import { snapToCell } from '../../../core/grid.js'
 import { rdToWgs84 } from '../../../core/rd-new.js'
 import { RideTrimmer, type ClosedRide, type RideTrimmerOptions } from '../../../ingest/privacy/ride-trimmer.js'
@@ -58,7 +58,7 @@ describe.each(configurations)('RideTrimmer trimming, %s', (_, options) => {
         if (ride.kept.length < 10) fail(`kept with ${ride.kept.length} points`)
         const raws = ride.kept.map((p) => rdToWgs84(byTime.get(p.time)!.x, byTime.get(p.time)!.y))
         let keptLength = 0
-        for (let j = 1; j < raws.length; j++) keptLength += haversineM(raws[j - 1]!.lat, raws[j - 1]!.lon, raws[j]!.lat, raws[j]!.lon)
+        for (let j = 1; j < raws.length; j++) keptLength += haversineM(raws[j - 1]!, raws[j]!)
         if (keptLength < 500) fail(`kept with a path of ${keptLength.toFixed(0)} m`)
       } else if (ride.kept.length !== 0 || ride.dropped !== fixes.length) {
         fail(`${ride.outcome}, but not dropped whole`)
