@@ -9,6 +9,7 @@ import type { Config } from './core/config.js'
 import { SensorstadError } from './core/errors.js'
 import { redactPaths, SECRET_NAMES, withheldFieldNames } from './core/sensitive.js'
 import { AlertEngine } from './ingest/alerts/alert-engine.js'
+import { LiveFeed } from './api/live-feed.js'
 import { Ingest } from './ingest/ingest.js'
 import { createIngestMetrics } from './ingest/metrics.js'
 import { compactGrid, purgeExpired } from './ingest/retention.js'
@@ -46,6 +47,7 @@ export interface Platform {
   /** An admin token made at first start when ADMIN_TOKEN was not set; shown once. */
   generatedAdminToken: string | undefined
   alerts: AlertEngine
+  live: LiveFeed
   /** Runs the rollup job as at `now` (default the clock; the scheduler runs it every minute). */
   runRollup (now?: number): Promise<void>
   close (): Promise<void>
@@ -102,6 +104,8 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
     // Seeded with what is stored, so a restart does not report every monitor silent.
     alerts.observe(await store.latest({ kind: crowdKind?.id }))
 
+    const live = new LiveFeed({ registry, store })
+
     // Ingest tells sensors about rejections through the broker, which is built after it.
     const brokerRef: { current?: SensorBroker } = {}
     const ingest: Ingest = new Ingest({
@@ -118,7 +122,10 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       maxReadingsPerMessage: config.INGEST_MAX_READINGS_PER_MESSAGE,
       maxFutureS: config.INGEST_MAX_FUTURE_S,
       onWriteError: (err, attempt) => logger.error({ err, attempt }, 'store write failed; holding PUBACKs and retrying'),
-      onStored: (readings) => alerts.observe(readings)
+      onStored: (readings) => {
+        alerts.observe(readings)
+        live.push(readings)
+      }
     })
     closers.push(() => ingest.close())
 
@@ -132,6 +139,10 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
     brokerRef.current = broker
     closers.push(() => broker.close())
     registry.on('sensor-revoked', (id) => broker.disconnectSensor(id))
+    // Open data on MQTT: retained, so a new anonymous subscriber gets the newest value at once.
+    live.subscribe((item) => {
+      broker.publish(`open/v1/${item.topic}`, JSON.stringify(item.data), { retain: true }).catch((err: unknown) => logger.warn({ err }, 'open data publish failed'))
+    })
 
     const servers: MqttServers = await listenMqtt(broker, {
       host: config.MQTT_HOST,
@@ -147,6 +158,7 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       store,
       grid,
       alerts: { states: () => alerts.states(), subscribe: (listener) => alerts.subscribe(listener), store: alertStore },
+      live,
       metrics,
       logger: logger.child({ component: 'api' }),
       rateLimitPerMinute: config.HTTP_RATE_LIMIT_PER_MIN,
@@ -179,6 +191,7 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
         for (const r of cells) purged.inc({ kind: r.kind, what: 'ride-contributions' }, r.deleted)
         logger.info({ readings, cells }, 'retention purge done')
       }, logger),
+      schedule('LIVE_CROWD', '20 * * * * *', 'live-crowd', () => live.tick(Date.now()), logger),
       schedule('ALERT_TICK_S', `*/${Math.min(config.ALERT_TICK_S, 59)} * * * * *`, 'alerts', () => alerts.tick(Date.now()), logger),
       // Rides end when their device goes quiet; this closes, trims and stores them.
       schedule('RIDE_SWEEP', '*/15 * * * * *', 'ride-sweep', () => ingest.sweep(), logger)
@@ -199,6 +212,7 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       generatedAdminToken,
       runRollup,
       alerts,
+      live,
       close
     }
   } catch (err) {

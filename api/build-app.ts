@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify'
+import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import etag from '@fastify/etag'
 import rateLimit from '@fastify/rate-limit'
@@ -19,6 +20,7 @@ import grid from './routes/grid.js'
 import health from './routes/health.js'
 import kinds from './routes/kinds.js'
 import latest from './routes/latest.js'
+import live from './routes/live.js'
 import observations from './routes/observations.js'
 import pages from './routes/pages.js'
 import sensors from './routes/sensors.js'
@@ -50,6 +52,9 @@ export async function buildApp (deps: AppDeps, options: AppOptions) {
   await app.register(problems)
   await app.register(auth)
   await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-truncated', 'retry-after'] })
+  // gzip or brotli for answers over 1 KiB, as the client accepts (a year of readings in CSV
+  // shrinks about tenfold); event streams are written raw and pass untouched.
+  await app.register(compress, { threshold: 1024, encodings: ['br', 'gzip'] })
   // Weak ETags from the body: a client polling /v1/latest gets 304 until a value changes.
   await app.register(etag, { weak: true })
   await app.register(rateLimit, {
@@ -64,7 +69,9 @@ export async function buildApp (deps: AppDeps, options: AppOptions) {
       info: {
         title: 'Sensorstad API',
         version: '1',
-        description: 'Open sensor data of the city: the public register of sensors, readings and aggregates, and the admin API.'
+        description: 'Open sensor data of the city: the public register of sensors, readings and aggregates, crowd counts per zone, air quality per grid cell, live feeds; the enforcement, operations and admin APIs. Open data is CC0 1.0; privacy rules and who may see what are in the README.',
+        license: { name: 'CC0 1.0 (open data)', url: 'https://creativecommons.org/publicdomain/zero/1.0/' },
+        contact: { name: 'Sensorstad', url: 'https://www.utrecht.nl/' }
       },
       ...(options.publicBaseUrl !== undefined ? { servers: [{ url: options.publicBaseUrl }] } : {}),
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }
@@ -80,6 +87,7 @@ export async function buildApp (deps: AppDeps, options: AppOptions) {
   await app.register(zones)
   await app.register(observations)
   await app.register(latest)
+  await app.register(live)
   await app.register(crowd)
   await app.register(alerts)
   await app.register(grid)

@@ -5,6 +5,7 @@ import type { AlertStore } from '../core/ports/alert-store.js'
 import type { GridStore } from '../core/ports/grid-store.js'
 import type { TimeSeriesStore } from '../core/ports/time-series-store.js'
 import type { Registry } from '../registry/registry.js'
+import type { LiveFeed } from './live-feed.js'
 
 /**
  * What the API is built from; the composition root hands it in. The register is the
@@ -21,6 +22,8 @@ export interface AppDeps {
   registry: Registry
   store: TimeSeriesStore
   grid: GridStore
+  /** What the public may see as it happens (/v1/live). */
+  live?: Pick<LiveFeed, 'subscribe'>
   /** Crowd alerts; the alert routes answer 503 without it. */
   alerts?: AlertsFeed
   metrics: MetricsRegistry

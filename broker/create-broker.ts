@@ -24,12 +24,14 @@ export interface SensorBroker {
   /** Closes a sensor's live connection (after suspend or rotate). */
   disconnectSensor (sensorId: string): void
   /** Publishes a platform message, such as a rejection on a sensor's `errors` topic. */
-  publish (topic: string, payload: string | Buffer): Promise<void>
+  publish (topic: string, payload: string | Buffer, options?: { retain?: boolean }): Promise<void>
   close (): Promise<void>
 }
 
 export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
   const hooks = createHooks(deps.directory, deps.topicRoot)
+  /** Client ids of anonymous readers of open data, while connected. */
+  const anonymous = new Set<string>()
   const log = deps.logger
   const known = (clientId: string | undefined): string => clientId !== undefined && deps.directory.getSensor(clientId) !== undefined ? clientId : '(unregistered)'
 
@@ -41,7 +43,10 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
 
     authenticate (client, username, password, done) {
       hooks.authenticate(client.id, username, password).then((result) => {
-        if (result.ok) return done(null, true)
+        if (result.ok) {
+          if (result.sensor === undefined) anonymous.add(client.id)
+          return done(null, true)
+        }
         // A client id is only logged when it is a registered sensor's: anything else a device
         // sends as its id may be a MAC or IMEI (privacy rule 10).
         log.info({ sensorId: known(client.id), reason: result.reason }, 'mqtt connect refused')
@@ -76,7 +81,7 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
     },
 
     authorizeSubscribe (client, subscription, done) {
-      if (hooks.authorizeSubscribe(client.id, subscription.topic)) return done(null, subscription)
+      if (hooks.authorizeSubscribe(client.id, subscription.topic, anonymous.has(client.id))) return done(null, subscription)
       // Not the topic: it is the client's text and may hold anything.
       log.info({ sensorId: known(client.id) }, 'mqtt subscribe refused')
       // A null subscription answers 0x80 (failure) in the SUBACK, MQTT 3.1.1 section 3.9.3.
@@ -86,6 +91,7 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
 
   const aedes = await Aedes.createBroker(options)
   // Error messages of the protocol parser are ours to log; the client's bytes are not in them.
+  aedes.on('clientDisconnect', (client) => anonymous.delete(client.id))
   aedes.on('clientError', (client, err) => log.debug({ sensorId: known(client.id), err: err.message }, 'mqtt client error'))
   aedes.on('connectionError', (client, err) => log.debug({ sensorId: known(client.id), err: err.message }, 'mqtt connection error'))
 
@@ -95,9 +101,9 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
       const clients = (aedes as unknown as { clients: Record<string, { close (): void } | undefined> }).clients
       clients[sensorId]?.close()
     },
-    publish (topic, payload) {
+    publish (topic, payload, options = {}) {
       return new Promise((resolve, reject) => {
-        aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false }, (err) => err ? reject(err) : resolve())
+        aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: options.retain ?? false, dup: false }, (err) => err ? reject(err) : resolve())
       })
     },
     close () {

@@ -11,7 +11,16 @@ import { parseTopic, formatTopic, type SensorTopic } from '../core/topics.js'
 /** CONNACK return codes, MQTT 3.1.1 section 3.2.2.3. */
 export const CONNACK = { BAD_CLIENT_ID: 2, BAD_CREDENTIALS: 4, NOT_AUTHORIZED: 5 } as const
 
-export type AuthenticateResult = { ok: true, sensor: Sensor } | { ok: false, returnCode: number, reason: string }
+/** A sensor, or an anonymous reader of open data (`sensor` undefined). */
+export type AuthenticateResult = { ok: true, sensor: Sensor | undefined } | { ok: false, returnCode: number, reason: string }
+
+/**
+ * Anonymous clients read open data only: they connect without user name and password, with
+ * a client id starting with this prefix (which no sensor id may have), and may subscribe
+ * only under `open/`. They can publish nothing.
+ */
+export const ANONYMOUS_PREFIX = 'open-'
+export const OPEN_ROOT = 'open/'
 
 export interface PublishPacketLike {
   topic: string
@@ -23,7 +32,7 @@ export type PublishDecision = { ok: true, sensor: Sensor, topic: SensorTopic } |
 export interface Hooks {
   authenticate (clientId: string, username: string | undefined, password: Buffer | undefined): Promise<AuthenticateResult>
   authorizePublish (clientId: string, packet: PublishPacketLike): PublishDecision
-  authorizeSubscribe (clientId: string, topic: string): boolean
+  authorizeSubscribe (clientId: string, topic: string, anonymous?: boolean): boolean
 }
 
 /** Channels a sensor may publish on; `errors` is the platform's, `status` its presence. */
@@ -32,6 +41,9 @@ const PUBLISHABLE = new Set(['senml', 'json', 'status'])
 export function createHooks (directory: SensorDirectory, topicRoot: string): Hooks {
   return {
     async authenticate (clientId, username, password) {
+      if (username === undefined && password === undefined && clientId.startsWith(ANONYMOUS_PREFIX)) {
+        return { ok: true, sensor: undefined }
+      }
       // A sensor is one identity: clientId, username and register id are the same string.
       if (username === undefined || password === undefined) {
         return { ok: false, returnCode: CONNACK.BAD_CREDENTIALS, reason: 'username and password required' }
@@ -59,7 +71,8 @@ export function createHooks (directory: SensorDirectory, topicRoot: string): Hoo
       return { ok: true, sensor, topic }
     },
 
-    authorizeSubscribe (clientId, topic) {
+    authorizeSubscribe (clientId, topic, anonymous = false) {
+      if (anonymous) return topic.startsWith(OPEN_ROOT) && topic.length > OPEN_ROOT.length
       const sensor = directory.getSensor(clientId)
       if (sensor === undefined || sensor.status !== 'active') return false
       return topic === formatTopic(topicRoot, { kind: sensor.kind, sensorId: sensor.id, channel: 'errors' })

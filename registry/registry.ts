@@ -103,6 +103,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
       throw new SensorstadError('REGISTRY_ERR_INCOMPLETE', `retentionDays may be at most ${kind.retentionDays} for kind ${kind.id}`, 'retentionDays')
     }
     const id = registration.id ?? `${kind.id}-${randomBytes(6).toString('hex')}`
+    // Client ids with this prefix are anonymous readers of open data on the broker.
+    if (id.startsWith('open-')) throw new SensorstadError('REGISTRY_ERR_CONFLICT', 'Sensor ids may not start with "open-": that prefix is for anonymous MQTT readers', 'id')
     if (this.#sensors.has(id) || this.#registering.has(id)) throw new SensorstadError('REGISTRY_ERR_CONFLICT', `Sensor ${id} already exists`, 'id')
     this.#registering.add(id)
     try {

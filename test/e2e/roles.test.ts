@@ -37,6 +37,7 @@ const TABLE: Array<[string, string, number, number, number, number]> = [
   ['GET', '/v1/alerts/stream?probe=1', 401, 200, 403, 200],
   ['POST', '/v1/alerts/1/ack', 401, 404, 403, 404],
   ['GET', '/v1/collection', 401, 403, 200, 200],
+  ['GET', '/v1/live', 200, 200, 200, 200],
   ['GET', '/v1/admin/sensors', 401, 403, 403, 200],
   ['GET', '/v1/admin/sensors/bin-roles', 401, 403, 403, 200],
   ['GET', '/v1/admin/zones', 401, 403, 403, 200],
@@ -60,7 +61,7 @@ describe('who may see what', () => {
 
   /** The status only: a stream (SSE) is cut off once its headers are in. */
   async function statusOf (method: string, path: string, token: string | null): Promise<number> {
-    if (!path.includes('/stream')) return (await api(p, method, path, undefined, token)).status
+    if (!path.includes('/stream') && !path.startsWith('/v1/live')) return (await api(p, method, path, undefined, token)).status
     const abort = new AbortController()
     const res = await fetch(`http://127.0.0.1:${p.httpPort}${path}`, { method, signal: abort.signal, headers: token === null ? {} : { authorization: `Bearer ${token}` } })
     abort.abort()

@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { SensorstadError } from '../../core/errors.js'
+
+/**
+ * `GET /v1/live` (open): Server-Sent Events of what the public may see as it happens,
+ * `event: observation` for readings of public fixed sensors and `event: crowd` for public
+ * crowd counts per zone once their window closed and lagged. The same items go to MQTT
+ * topics under `open/v1/`, which anonymous clients may subscribe to.
+ */
+const HEARTBEAT_MS = 15_000
+
+const liveRoutes: FastifyPluginAsyncZod = async (app) => {
+  const streams = new Set<() => void>()
+  app.addHook('preClose', async () => { for (const end of streams) end() })
+
+  app.get('/v1/live', {
+    schema: {
+      tags: ['open data'],
+      summary: 'Live open data as Server-Sent Events (observation and crowd events)',
+      description: 'Public fixed sensors\' readings as they are stored; crowd counts per zone when a public window has closed (15 minutes behind, small counts suppressed). Also on MQTT: subscribe anonymously (client id starting with "open-", no user name) to open/v1/#.',
+      querystring: z.object({ kind: z.string().optional().describe('Only this kind') })
+    }
+  }, async (request, reply) => {
+    const feed = app.deps.live
+    if (feed === undefined) throw new SensorstadError('API_ERR_INTERNAL', 'The live feed is not running in this process')
+    const { kind } = request.query
+    if (kind !== undefined && !app.deps.registry.kinds.has(kind)) throw new SensorstadError('REGISTRY_ERR_UNKNOWN_KIND', `No kind ${kind}; see GET /v1/kinds`, 'kind')
+    reply.hijack()
+    const res = reply.raw
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'access-control-allow-origin': '*',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no'
+    })
+    res.write('retry: 3000\n\n')
+    const unsubscribe = feed.subscribe((item) => {
+      if (kind === undefined || item.kind === kind) res.write(`event: ${item.type}\ndata: ${JSON.stringify(item.data)}\n\n`)
+    })
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS)
+    const end = (): void => {
+      clearInterval(heartbeat)
+      unsubscribe()
+      streams.delete(end)
+      res.end()
+    }
+    streams.add(end)
+    request.raw.on('close', end)
+  })
+}
+export default liveRoutes

@@ -1,0 +1,93 @@
+import mqtt from 'mqtt'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WINDOW_MS, windowStart } from '../../core/windows.js'
+import { connectSensor, registerSensor, startTestPlatform, topic, type RegisteredSensor, type TestPlatform } from '../helpers/platform.js'
+import { openSse, type SseClient } from '../helpers/sse.js'
+
+/**
+ * Live open data (issue #6 item 6): an SSE client and an anonymous MQTT client both receive
+ * what the public may see as it happens, and nothing else; the anonymous client is refused
+ * everywhere outside open/.
+ */
+describe('live open data', () => {
+  let p: TestPlatform
+  let bin: RegisteredSensor
+  let hidden: RegisteredSensor
+  let bike: RegisteredSensor
+  let crowd: RegisteredSensor
+  let sse: SseClient
+  let reader: mqtt.MqttClient
+  const heard: Array<{ topic: string, data: any }> = []
+
+  beforeAll(async () => {
+    p = await startTestPlatform()
+    bin = await registerSensor(p, 'wastebin', 'bin-live')
+    hidden = await registerSensor(p, 'wastebin', 'bin-private', { public: false })
+    bike = await registerSensor(p, 'snuffelfiets', 'bike-live')
+    crowd = await registerSensor(p, 'crowd', 'crowd-live')
+    sse = await openSse(`http://127.0.0.1:${p.httpPort}/v1/live`, {})
+    reader = await mqtt.connectAsync({ host: '127.0.0.1', port: p.mqttPort, clientId: 'open-reader-1', reconnectPeriod: 0 })
+    reader.on('message', (t, payload) => heard.push({ topic: t, data: JSON.parse(payload.toString()) }))
+    await reader.subscribeAsync('open/v1/#')
+  })
+  afterAll(async () => {
+    sse?.close()
+    reader?.end(true)
+    await p.destroy()
+  })
+
+  it('sends a public bin\'s reading to SSE and to anonymous MQTT readers, and nothing of others', async () => {
+    for (const [sensor, body] of [[hidden, { fillingLevel: 11 }], [bike, { pm25: 9, lat: 52.09, lon: 5.12, trip: 1 }], [crowd, { peopleCount: 7 }], [bin, { fillingLevel: 64 }]] as const) {
+      const client = await connectSensor(p, sensor)
+      await client.publishAsync(topic(sensor, 'json'), JSON.stringify(body), { qos: 1 })
+      await client.endAsync()
+    }
+    const events = await sse.until((e) => e.some((x) => x.event === 'observation'))
+    const observations = events.filter((e) => e.event === 'observation').map((e) => JSON.parse(e.data))
+    expect(observations).toEqual([expect.objectContaining({ sensorId: bin.id, field: 'fillingLevel', value: 64, unit: '%' })])
+    await waitFor(() => heard.length > 0)
+    expect(heard.map((h) => [h.topic, h.data.value])).toEqual([[`open/v1/wastebin/${bin.id}/fillingLevel`, 64]])
+  })
+
+  it('sends public crowd counts per zone once their window has closed and lagged', async () => {
+    const now = Date.now()
+    const start = windowStart('15m', now - 900_000) - WINDOW_MS['15m']
+    // That window is older than the kind's allowed lateness, so MQTT would refuse readings for it.
+    await p.store.writeReadings([40, 44].map((value, i) => ({ sensorId: crowd.id, kind: 'crowd', field: 'peopleCount', time: start + i * 60_000, value })))
+    await p.live.tick(now)
+    const events = await sse.until((e) => e.some((x) => x.event === 'crowd'))
+    expect(events.filter((e) => e.event === 'crowd').map((e) => JSON.parse(e.data))).toEqual([
+      { zone: 'vredenburg', start: new Date(start).toISOString(), window: '15m', count: 42, suppressed: false }
+    ])
+    await waitFor(() => heard.some((h) => h.topic === 'open/v1/crowd/vredenburg'))
+    // A second tick in the same window sends nothing new.
+    await p.live.tick(now)
+    expect(sse.events.filter((e) => e.event === 'crowd')).toHaveLength(1)
+  })
+
+  it('refuses anonymous readers outside open/, and any publish', async () => {
+    for (const t of ['#', 'utrecht/v1/#', `utrecht/v1/wastebin/${bin.id}/errors`, 'open/']) {
+      await expect(reader.subscribeAsync(t), t).rejects.toThrow()
+    }
+    const writer = await mqtt.connectAsync({ host: '127.0.0.1', port: p.mqttPort, clientId: 'open-writer', reconnectPeriod: 0 })
+    const gone = new Promise<void>((resolve) => writer.once('close', () => resolve()))
+    writer.publish('open/v1/wastebin/fake/fillingLevel', '{"value":1}', { qos: 1 })
+    await gone
+    writer.end(true)
+    // Without the prefix, a client with no credentials is a sensor without a secret: refused.
+    const refused = await new Promise<number | undefined>((resolve) => {
+      const c = mqtt.connect({ host: '127.0.0.1', port: p.mqttPort, clientId: 'reader', reconnectPeriod: 0 })
+      c.on('error', (err) => { c.end(true); resolve((err as { code?: number }).code) })
+      c.on('connect', () => { c.end(true); resolve(0) })
+    })
+    expect(refused).toBe(4)
+  })
+})
+
+async function waitFor (check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('not in time')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
