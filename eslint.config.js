@@ -13,7 +13,7 @@ export default [
   ...neostandard({ ts: true, ignores: ['node_modules', 'data', 'coverage', 'test-artifacts'] }),
   // The dashboards' page scripts run in the browser (no bundler), with Leaflet as window.L.
   {
-    files: ['api/dashboard/**/*.js'],
+    files: ['api/dashboard/**/*.js', 'api/map/**/*.js'],
     languageOptions: {
       globals: Object.fromEntries(['window', 'document', 'fetch', 'sessionStorage', 'AbortController', 'TextDecoderStream', 'CSS', 'Intl'].map((name) => [name, 'readonly']))
     }

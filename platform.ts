@@ -3,6 +3,7 @@ import cron, { type ScheduledTask } from 'node-cron'
 import pino, { type Logger } from 'pino'
 import { collectDefaultMetrics, Counter, Registry as MetricsRegistry } from 'prom-client'
 import { buildApp, type App } from './api/build-app.js'
+import { exportDays, exportItems, type DayExportResult } from './api/exports/export-days.js'
 import { createBroker, type SensorBroker } from './broker/create-broker.js'
 import { listenMqtt, type MqttServers } from './broker/servers.js'
 import type { Config } from './core/config.js'
@@ -17,10 +18,12 @@ import { rollup } from './ingest/rollup.js'
 import { DuckDbRegistryStore } from './registry/duckdb-registry-store.js'
 import { loadKinds } from './registry/kind-catalog.js'
 import { Registry } from './registry/registry.js'
+import { dayExportWriter, readExportFile, readExportManifest, type ExportHashCache } from './store/day-export.js'
 import { DuckDbAlertStore } from './store/duckdb-alert-store.js'
 import { DuckDbGridStore } from './store/duckdb-grid-store.js'
 import { DuckDbTimeSeriesStore } from './store/duckdb-time-series-store.js'
 import { InfluxTimeSeriesStore } from './store/influx-time-series-store.js'
+import type { GridStore } from './core/ports/grid-store.js'
 import type { TimeSeriesStore } from './core/ports/time-series-store.js'
 import type { KindCatalog } from './registry/kind-catalog.js'
 
@@ -37,6 +40,7 @@ export interface Platform {
   config: Config
   registry: Registry
   store: TimeSeriesStore
+  grid: GridStore
   ingest: Ingest
   broker: SensorBroker
   app: App
@@ -50,6 +54,11 @@ export interface Platform {
   live: LiveFeed
   /** Runs the rollup job as at `now` (default the clock; the scheduler runs it every minute). */
   runRollup (now?: number): Promise<void>
+  /**
+   * Writes the day files of open data (EXPORT_CRON runs it nightly): for every kind, `day`
+   * (YYYY-MM-DD) or else its newest day that can no longer change; a published day is kept.
+   */
+  runExport (day?: string): Promise<DayExportResult[]>
   close (): Promise<void>
 }
 
@@ -153,6 +162,8 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
     })
     closers.push(() => servers.close())
 
+    const exportsDir = join(config.DATA_DIR, 'exports')
+    const exportHashes: ExportHashCache = new Map()
     const app = await buildApp({
       registry,
       store,
@@ -163,6 +174,8 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       logger: logger.child({ component: 'api' }),
       rateLimitPerMinute: config.HTTP_RATE_LIMIT_PER_MIN,
       dashboard: { tileUrl: config.DASHBOARD_TILE_URL },
+      exports: { dir: exportsDir, list: () => readExportManifest(exportsDir, exportHashes), file: (kind, day, format) => readExportFile(exportsDir, kind, day, format, exportHashes) },
+      publicBaseUrl: config.PUBLIC_BASE_URL,
       collection: { depot: { lat: config.COLLECTION_DEPOT_LAT, lon: config.COLLECTION_DEPOT_LON }, thresholdPct: config.COLLECTION_THRESHOLD_PCT, horizonH: config.COLLECTION_HORIZON_H },
       readiness: [
         { name: 'ingest', check: () => { if (!ingest.healthy) throw new Error('store writes are failing') } },
@@ -179,8 +192,15 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       const results = await rollup(store, kinds.values(), now)
       logger.debug({ results }, 'rollup done')
     }
+    const runExport = async (day?: string): Promise<DayExportResult[]> => {
+      const now = Date.now()
+      const results = await exportDays({ registry, store, grid, ...dayExportWriter(exportsDir, exportHashes) }, exportItems(kinds.values(), now, day), now)
+      logger.info({ results }, 'day export done')
+      return results
+    }
     const tasks: ScheduledTask[] = [
       schedule('ROLLUP_CRON', config.ROLLUP_CRON, 'rollup', runRollup, logger),
+      schedule('EXPORT_CRON', config.EXPORT_CRON, 'export', async () => { await runExport() }, logger),
       schedule('RETENTION_CRON', config.RETENTION_CRON, 'retention', async () => {
         const now = Date.now()
         const readings = await purgeExpired(store, kinds.values(), registry.listSensors(), now)
@@ -202,6 +222,7 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       config,
       registry,
       store,
+      grid,
       ingest,
       broker,
       app,
@@ -211,6 +232,7 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       mqttWsPort: servers.wsPort,
       generatedAdminToken,
       runRollup,
+      runExport,
       alerts,
       live,
       close
@@ -222,7 +244,7 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
 }
 
 /** InfluxDB when INFLUX_URL is set, else the embedded DuckDB file under DATA_DIR. */
-async function openTimeSeriesStore (config: Config, kinds: KindCatalog, metrics: MetricsRegistry, logger: Logger): Promise<TimeSeriesStore> {
+export async function openTimeSeriesStore (config: Config, kinds: KindCatalog, metrics: MetricsRegistry, logger: Logger): Promise<TimeSeriesStore> {
   if (config.INFLUX_URL === undefined) return DuckDbTimeSeriesStore.open(join(config.DATA_DIR, 'timeseries.duckdb'))
   const rejected = new Counter({
     name: 'sensorstad_store_rejected_points_total',

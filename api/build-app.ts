@@ -12,10 +12,13 @@ import problems from './plugins/problems.js'
 import adminSensors from './routes/admin-sensors.js'
 import adminTokens from './routes/admin-tokens.js'
 import adminZones from './routes/admin-zones.js'
+import air from './routes/air.js'
+import catalog from './routes/catalog.js'
 import collection from './routes/collection.js'
 import alerts from './routes/alerts.js'
 import crowd from './routes/crowd.js'
 import dashboard from './routes/dashboard.js'
+import exportsRoutes from './routes/exports.js'
 import grid from './routes/grid.js'
 import health from './routes/health.js'
 import kinds from './routes/kinds.js'
@@ -24,6 +27,7 @@ import live from './routes/live.js'
 import observations from './routes/observations.js'
 import pages from './routes/pages.js'
 import sensors from './routes/sensors.js'
+import sta from './routes/sta.js'
 import zones from './routes/zones.js'
 
 /**
@@ -51,7 +55,7 @@ export async function buildApp (deps: AppDeps, options: AppOptions) {
 
   await app.register(problems)
   await app.register(auth)
-  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-truncated', 'retry-after'] })
+  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'OPTIONS'], exposedHeaders: ['x-truncated', 'retry-after', 'link'] })
   // gzip or brotli for answers over 1 KiB, as the client accepts (a year of readings in CSV
   // shrinks about tenfold); event streams are written raw and pass untouched.
   await app.register(compress, { threshold: 1024, encodings: ['br', 'gzip'] })
@@ -91,12 +95,16 @@ export async function buildApp (deps: AppDeps, options: AppOptions) {
   await app.register(crowd)
   await app.register(alerts)
   await app.register(grid)
+  await app.register(catalog)
   await app.register(collection)
+  await app.register(exportsRoutes, { publicBaseUrl: options.publicBaseUrl })
   await app.register(pages)
   await app.register(dashboard)
+  await app.register(air)
   await app.register(adminSensors, { topicRoot: options.topicRoot })
   await app.register(adminZones)
   await app.register(adminTokens)
+  await app.register(sta, { publicBaseUrl: options.publicBaseUrl })
   await app.ready()
   return app
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Registry as MetricsRegistry } from 'prom-client'
 import type { AlertEvent, ZoneAlertState } from '../core/alerts.js'
+import type { ExportFile, ExportFormat } from '../core/exports.js'
 import type { AlertStore } from '../core/ports/alert-store.js'
 import type { GridStore } from '../core/ports/grid-store.js'
 import type { TimeSeriesStore } from '../core/ports/time-series-store.js'
@@ -40,6 +41,20 @@ export interface AppDeps {
   collection?: { depot: { lat: number, lon: number }, thresholdPct: number, horizonH: number }
   /** The dashboards' base map: an XYZ tile URL template (DASHBOARD_TILE_URL). Absent: the config default. */
   dashboard?: { tileUrl: string }
+  /**
+   * Day files of open data (`/v1/exports`): the folder that holds them and its manifest
+   * (store/day-export.ts). Absent: the list is empty and every file answers 404.
+   */
+  exports?: {
+    dir: string
+    list (): Promise<ExportFile[]>
+    file (kind: string, day: string, format: ExportFormat): Promise<ExportFile | undefined>
+  }
+  /**
+   * PUBLIC_BASE_URL: the origin (and path prefix) the public reaches the API at, used for the
+   * catalog's IRIs. Absent: each request's own origin.
+   */
+  publicBaseUrl?: string | undefined
   now?: () => number
 }
 

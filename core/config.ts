@@ -41,6 +41,8 @@ export const configSchema = z.object({
   ROLLUP_CRON: z.string().default('5 * * * * *'),
   /** When the retention job deletes raw readings past their kind's retention (cron; default 03:17 daily). */
   RETENTION_CRON: z.string().default('17 3 * * *'),
+  /** When the day files of open data are written (cron; default 02:30 daily): each kind's newest day that can no longer change. */
+  EXPORT_CRON: z.string().default('30 2 * * *'),
   /** Open-data requests per minute per client IP. */
   HTTP_RATE_LIMIT_PER_MIN: positiveInt.default(600),
   /** InfluxDB (v1 HTTP API: 1.x, or 2.x/3.x compatibility) for time series; unset: the embedded store. */

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { SensorstadError } from '../../core/errors.js'
-import { cellFromId, cellPolygonWgs84 } from '../../core/grid.js'
 import { toCsv } from '../csv.js'
+import { cellHourRow, cellPolygon, gridCellSchema, gridKind, publishedCellHours } from '../grid-cells.js'
 import { timeParam } from '../schemas.js'
 
 /**
@@ -12,17 +11,6 @@ import { timeParam } from '../schemas.js'
  */
 const DAY_MS = 86_400_000
 const CSV_COLUMNS = ['cell', 'start', 'field', 'unit', 'mean', 'min', 'max', 'count'] as const
-
-const cellRow = z.object({
-  cell: z.string().describe('Cell of the Dutch national grid (RD New), e.g. rd100m-136900-455800: size, then the lower-left corner in metres'),
-  start: z.string().describe('Start of the hour, RFC 3339'),
-  field: z.string(),
-  unit: z.string(),
-  mean: z.number(),
-  min: z.number(),
-  max: z.number(),
-  count: z.number().int().describe('Measurements in the cell and hour')
-}).meta({ id: 'GridCell' })
 
 const gridRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/grid', {
@@ -38,24 +26,15 @@ const gridRoutes: FastifyPluginAsyncZod = async (app) => {
         format: z.enum(['json', 'geojson', 'csv']).default('json'),
         limit: z.coerce.number().int().positive().max(100_000).default(10_000)
       }),
-      response: { 200: z.object({ data: z.array(cellRow), minRides: z.number().int(), minDevices: z.number().int() }).describe('JSON; GeoJSON or CSV with format') }
+      response: { 200: z.object({ data: z.array(gridCellSchema), minRides: z.number().int(), minDevices: z.number().int() }).describe('JSON; GeoJSON or CSV with format') }
     }
   }, async (request, reply) => {
     const q = request.query
-    const kind = app.deps.registry.kinds.get(q.kind)
-    const rules = kind?.privacy.grid
-    if (kind === undefined || rules === undefined) {
-      throw new SensorstadError('API_ERR_VALIDATION', `Kind ${q.kind} has no grid data; mobile kinds do (see /v1/kinds)`, 'kind')
-    }
-    if (q.field !== undefined && kind.fields[q.field]?.privacy !== 'open') {
-      throw new SensorstadError('API_ERR_VALIDATION', `Field ${q.field} is not published; open fields: ${Object.entries(kind.fields).filter(([, f]) => f.privacy === 'open').map(([n]) => n).join(', ')}`, 'field')
-    }
+    const grid = gridKind(app.deps.registry.kinds, q.kind, q.field)
     const to = q.to ?? app.deps.now?.() ?? Date.now()
     const from = q.from ?? to - DAY_MS
-    const rows = await app.deps.grid.cellAggregates({ kind: kind.id, field: q.field, from, to, minRides: rules.minRides, minDevices: rules.minDevices, limit: q.limit })
-    const data = rows
-      .filter((r) => kind.fields[r.field]?.privacy === 'open')
-      .map((r) => ({ cell: r.cell, start: new Date(r.start).toISOString(), field: r.field, unit: kind.fields[r.field]!.unit, mean: r.sum / r.count, min: r.min, max: r.max, count: r.count }))
+    const rows = await publishedCellHours(app.deps.grid, grid, { field: q.field, from, to, limit: q.limit })
+    const data = rows.map((r) => cellHourRow(grid.kind, r))
     reply.header('cache-control', 'public, max-age=300')
     if (q.format === 'csv') {
       reply.type('text/csv; charset=utf-8; header=present')
@@ -64,12 +43,12 @@ const gridRoutes: FastifyPluginAsyncZod = async (app) => {
     if (q.format === 'geojson') {
       reply.type('application/geo+json')
       const features = data.flatMap((row) => {
-        const cell = cellFromId(row.cell)
-        return cell === undefined ? [] : [{ type: 'Feature', geometry: { type: 'Polygon', coordinates: [cellPolygonWgs84(cell)] }, properties: row }]
+        const geometry = cellPolygon(row.cell)
+        return geometry === undefined ? [] : [{ type: 'Feature', geometry, properties: row }]
       })
       return reply.send(JSON.stringify({ type: 'FeatureCollection', features }) as never)
     }
-    return { data, minRides: rules.minRides, minDevices: rules.minDevices }
+    return { data, minRides: grid.rules.minRides, minDevices: grid.rules.minDevices }
   })
 }
 export default gridRoutes

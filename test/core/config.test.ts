@@ -21,6 +21,7 @@ const DEFAULTS = {
   INGEST_MAX_FUTURE_S: 300,
   ROLLUP_CRON: '5 * * * * *',
   RETENTION_CRON: '17 3 * * *',
+  EXPORT_CRON: '30 2 * * *',
   HTTP_RATE_LIMIT_PER_MIN: 600,
   INFLUX_DB: 'sensorstad',
   INFLUX_SETUP: true,

@@ -136,17 +136,17 @@ function pipelineSuite (name: string, env: () => Promise<Record<string, string>>
     })
 
     it('compresses large answers with brotli or gzip, as the client asks, and sends rate-limit headers', async () => {
-    for (const encoding of ['br', 'gzip']) {
-      const res = await fetch(`http://127.0.0.1:${p.httpPort}/docs/json`, { headers: { 'accept-encoding': encoding } })
-      expect(res.headers.get('content-encoding'), encoding).toBe(encoding)
-      expect((await res.json() as { openapi: string }).openapi).toBe('3.1.0')
-    }
-    const limited = await fetch(`http://127.0.0.1:${p.httpPort}/v1/kinds`)
-    expect(Number(limited.headers.get('x-ratelimit-limit'))).toBeGreaterThan(0)
-    expect(Number(limited.headers.get('x-ratelimit-remaining'))).toBeGreaterThanOrEqual(0)
-  })
+      for (const encoding of ['br', 'gzip']) {
+        const res = await fetch(`http://127.0.0.1:${p.httpPort}/docs/json`, { headers: { 'accept-encoding': encoding } })
+        expect(res.headers.get('content-encoding'), encoding).toBe(encoding)
+        expect((await res.json() as { openapi: string }).openapi).toBe('3.1.0')
+      }
+      const limited = await fetch(`http://127.0.0.1:${p.httpPort}/v1/kinds`)
+      expect(Number(limited.headers.get('x-ratelimit-limit'))).toBeGreaterThan(0)
+      expect(Number(limited.headers.get('x-ratelimit-remaining'))).toBeGreaterThanOrEqual(0)
+    })
 
-  it('sends CORS, Cache-Control and ETag on open data, and 304 for an unchanged answer', async () => {
+    it('sends CORS, Cache-Control and ETag on open data, and 304 for an unchanged answer', async () => {
       const first = await fetch(`http://127.0.0.1:${p.httpPort}/v1/latest?kind=wastebin`, { headers: { origin: 'https://example.org' } })
       expect(first.headers.get('access-control-allow-origin')).toBe('*')
       expect(first.headers.get('cache-control')).toMatch(/public, max-age=\d+/)
