@@ -3,8 +3,7 @@ import type { TimeSeriesStore } from '../core/ports/time-series-store.js'
 import type { Reading } from '../core/reading.js'
 import { WINDOW_MS, windowStart } from '../core/windows.js'
 import type { Registry } from '../registry/registry.js'
-import { crowdCountTable } from './crowd-counts.js'
-import { suppressSmallCounts } from './crowd-suppression.js'
+import { publicZoneCounts } from './zone-counts.js'
 
 /**
  * What the public may see, as it happens (issue #6 item 6): readings of public fixed sensors
@@ -64,12 +63,7 @@ export class LiveFeed {
       const start = windowStart(window, now - policy.publicLagS * 1000) - WINDOW_MS[window]
       if ((this.#crowdDone.get(kind.id) ?? -Infinity) >= start) continue
       this.#crowdDone.set(kind.id, start)
-      const monitors = this.#deps.registry.listSensors().filter((s) => s.kind === kind.id && s.public && s.zoneId !== undefined)
-      const zones = this.#deps.registry.listZones().map((z) => z.id)
-      if (monitors.length === 0 || zones.length === 0) continue
-      const zoneOfSensor = new Map(monitors.map((m) => [m.id, m.zoneId!]))
-      const aggregates = await this.#deps.store.aggregates({ kind: kind.id, field: policy.field, sensorIds: [...zoneOfSensor.keys()], window, from: start, to: start + WINDOW_MS[window] })
-      const table = suppressSmallCounts(crowdCountTable(aggregates, zoneOfSensor, zones, [start]), policy.k)
+      const table = await publicZoneCounts(this.#deps.registry, this.#deps.store, kind, [start])
       table.zones.forEach((zone, z) => {
         const count = table.cells[0]?.[z] ?? null
         const suppressed = table.suppressed[0]?.[z] ?? false

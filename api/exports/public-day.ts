@@ -5,9 +5,8 @@ import type { TimeSeriesStore } from '../../core/ports/time-series-store.js'
 import type { Reading } from '../../core/reading.js'
 import { WINDOW_MS } from '../../core/windows.js'
 import type { Registry } from '../../registry/registry.js'
-import { crowdCountTable } from '../crowd-counts.js'
-import { suppressSmallCounts } from '../crowd-suppression.js'
 import { openFields, publicSensors } from '../open-data.js'
+import { publicZoneCounts } from '../zone-counts.js'
 
 /**
  * The public rows of one kind for one UTC day, for the day files (`/v1/exports`). Each kind
@@ -138,13 +137,7 @@ async function crowdDay (deps: PublicDayDeps, kind: KindDefinition, day: string,
   const policy = kind.privacy.counts ?? countsPrivacySchema.parse({ field: 'peopleCount' })
   const window = policy.minPublicWindow
   const windows = Array.from({ length: DAY_MS / WINDOW_MS[window] }, (_, i) => from + i * WINDOW_MS[window])
-  const zones = deps.registry.listZones().map((z) => z.id)
-  const monitors = deps.registry.listSensors().filter((s) => s.kind === kind.id && s.zoneId !== undefined && s.public)
-  const zoneOfSensor = new Map(monitors.map((s) => [s.id, s.zoneId!]))
-  const aggregates = monitors.length === 0
-    ? []
-    : await deps.store.aggregates({ kind: kind.id, field: policy.field, sensorIds: [...zoneOfSensor.keys()], window, from, to, limit: monitors.length * windows.length })
-  const table = suppressSmallCounts(crowdCountTable(aggregates, zoneOfSensor, zones, windows), policy.k)
+  const table = await publicZoneCounts(deps.registry, deps.store, kind, windows)
   const rows: Array<Record<string, ExportValue>> = []
   table.zones.forEach((zone, z) => {
     table.windows.forEach((start, w) => {

@@ -5,9 +5,9 @@ import { countsPrivacySchema } from '../../core/kind.js'
 import type { Role } from '../../core/sensor.js'
 import { WINDOW_MS, WINDOWS, windowStart, type Window } from '../../core/windows.js'
 import { toCsv } from '../csv.js'
-import { crowdCountTable } from '../crowd-counts.js'
 import { rollUpPublished, suppressSmallCounts, totalSuppressed, type CountTable, type PublishedTable } from '../crowd-suppression.js'
 import { optionalPrincipal } from '../plugins/auth.js'
+import { zoneCounts } from '../zone-counts.js'
 import { timeParam } from '../schemas.js'
 
 /**
@@ -103,14 +103,8 @@ const crowdRoutes: FastifyPluginAsyncZod = async (app) => {
     }
     const windows = Array.from({ length: fetchCount }, (_, i) => from + i * WINDOW_MS[fetchWindow])
 
-    const zones = registry.listZones().map((zone) => zone.id)
     // Open data counts only sensors registered as public, as every open-data route does.
-    const monitors = registry.listSensors().filter((s) => s.kind === KIND && s.zoneId !== undefined && (exact || s.public))
-    const zoneOfSensor = new Map(monitors.map((s) => [s.id, s.zoneId!]))
-    const aggregates = monitors.length === 0 || windows.length === 0
-      ? []
-      : await store.aggregates({ kind: KIND, field: policy.field, sensorIds: [...zoneOfSensor.keys()], window: fetchWindow, from, to, limit: monitors.length * windows.length })
-    const counts = crowdCountTable(aggregates, zoneOfSensor, zones, windows)
+    const counts = await zoneCounts(registry, store, kind, fetchWindow, windows, exact ? 'exact' : 'public')
     const table = exact ? exactTable(counts) : publicTable(counts, policy.k, WINDOW_MS[window] / WINDOW_MS[fetchWindow])
 
     const data: CrowdCount[] = []

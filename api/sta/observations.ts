@@ -1,9 +1,8 @@
 import { SensorstadError } from '../../core/errors.js'
 import { countsPrivacySchema } from '../../core/kind.js'
 import { WINDOW_MS, windowStart } from '../../core/windows.js'
-import { crowdCountTable } from '../crowd-counts.js'
-import { suppressSmallCounts } from '../crowd-suppression.js'
 import type { AppDeps } from '../deps.js'
+import { publicZoneCounts } from '../zone-counts.js'
 import type { Entity } from './entity-sets.js'
 
 /**
@@ -95,12 +94,7 @@ async function zoneCounts (deps: AppDeps, group: Entity[], range: ObservationRan
   }
   if (count === 0) return []
   const windows = Array.from({ length: count }, (_, i) => from + i * size)
-  const zones = registry.listZones().map((z) => z.id)
-  const monitors = registry.listSensors().filter((s) => s.kind === kindId && s.zoneId !== undefined && s.public)
-  const zoneOfSensor = new Map(monitors.map((s) => [s.id, s.zoneId!]))
-  if (monitors.length === 0) return []
-  const aggregates = await store.aggregates({ kind: kindId, field: policy.field, sensorIds: [...zoneOfSensor.keys()], window: policy.minPublicWindow, from, to: from + count * size, limit: monitors.length * windows.length })
-  const table = suppressSmallCounts(crowdCountTable(aggregates, zoneOfSensor, zones, windows), policy.k)
+  const table = await publicZoneCounts(registry, store, kind, windows)
   const out: Entity[] = []
   for (const ds of group) {
     if (ds.source?.mode !== 'zone' || ds.source.field !== policy.field) continue
