@@ -113,7 +113,7 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
     // Seeded with what is stored, so a restart does not report every monitor silent.
     alerts.observe(await store.latest({ kind: crowdKind?.id }))
 
-    const live = new LiveFeed({ registry, store })
+    const live = new LiveFeed({ registry, store, grid })
 
     // Ingest tells sensors about rejections through the broker, which is built after it.
     const brokerRef: { current?: SensorBroker } = {}

@@ -17,8 +17,8 @@ const liveRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/live', {
     schema: {
       tags: ['open data'],
-      summary: 'Live open data as Server-Sent Events (observation and crowd events)',
-      description: 'Public fixed sensors\' readings as they are stored; crowd counts per zone when a public window has closed (15 minutes behind, small counts suppressed). Also on MQTT: subscribe anonymously (client id starting with "open-", no user name) to open/v1/#.',
+      summary: 'Live open data as Server-Sent Events (observation, crowd and grid events)',
+      description: 'Public fixed sensors\' readings as they are stored; crowd counts per zone when a public window has closed (15 minutes behind, small counts suppressed); bicycle grid cell-hours once enough rides and devices passed. Also on MQTT: subscribe anonymously (client id starting with "open-", no user name) to open/v1/#.',
       querystring: z.object({ kind: z.string().optional().describe('Only this kind') })
     }
   }, async (request, reply) => {

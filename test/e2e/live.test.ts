@@ -65,6 +65,24 @@ describe('live open data', () => {
     expect(sse.events.filter((e) => e.event === 'crowd')).toHaveLength(1)
   })
 
+  it('sends a bicycle grid cell-hour once enough rides and devices passed, never per ride', async () => {
+    const hour = windowStart('1h', Date.now() - 2 * 3_600_000)
+    const cell = 'rd100m-136700-455800'
+    const rides = (n: number, device: string) => Array.from({ length: n }, (_, i) => ({ kind: 'snuffelfiets', cell, start: hour, field: 'pm25', ride: `${device}-ride-${i}`, device, count: 3, sum: 30, min: 9, max: 11 }))
+    // Four rides of one device: under the thresholds (5 rides, 2 devices), nothing goes out.
+    await p.grid.writeContributions(rides(4, 'device-a'))
+    await p.live.tick(Date.now())
+    await p.grid.writeContributions(rides(1, 'device-b'))
+    await p.live.tick(Date.now())
+    const events = await sse.until((e) => e.some((x) => x.event === 'grid'))
+    const grid = events.filter((e) => e.event === 'grid').map((e) => JSON.parse(e.data))
+    expect(grid).toEqual([{ cell, start: new Date(hour).toISOString(), field: 'pm25', unit: 'ug/m3', mean: 10, min: 9, max: 11, count: 15 }])
+    expect(JSON.stringify(grid)).not.toMatch(/device-|ride-/)
+    await waitFor(() => heard.some((h) => h.topic === `open/v1/snuffelfiets/grid/${cell}/pm25`))
+    await p.live.tick(Date.now())
+    expect(sse.events.filter((e) => e.event === 'grid')).toHaveLength(1)
+  })
+
   it('refuses anonymous readers outside open/, and any publish', async () => {
     for (const t of ['#', 'utrecht/v1/#', `utrecht/v1/wastebin/${bin.id}/errors`, 'open/']) {
       await expect(reader.subscribeAsync(t), t).rejects.toThrow()
