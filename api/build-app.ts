@@ -59,6 +59,13 @@ export async function buildApp (deps: AppDeps, options: AppOptions) {
   // gzip or brotli for answers over 1 KiB, as the client accepts (a year of readings in CSV
   // shrinks about tenfold); event streams are written raw and pass untouched.
   await app.register(compress, { threshold: 1024, encodings: ['br', 'gzip'] })
+  // Every GET says how long it may be cached: routes that know (live data, closed days) set
+  // their own; the rest (register, kinds, zones) change rarely. Answers to a token never are.
+  app.addHook('onSend', async (request, reply) => {
+    if ((request.method === 'GET' || request.method === 'HEAD') && !reply.hasHeader('cache-control')) {
+      reply.header('cache-control', request.headers.authorization === undefined ? 'public, max-age=60' : 'no-store')
+    }
+  })
   // Weak ETags from the body: a client polling /v1/latest gets 304 until a value changes.
   await app.register(etag, { weak: true })
   await app.register(rateLimit, {

@@ -19,7 +19,7 @@ export const gridCellSchema = z.object({
   min: z.number(),
   max: z.number(),
   count: z.number().int().describe('Measurements in the cell and hour')
-}).meta({ id: 'GridCell' })
+}).meta({ id: 'GridCell', examples: [{ cell: 'rd100m-136700-455800', start: '2026-11-30T08:00:00.000Z', field: 'pm25', unit: 'ug/m3', mean: 11.4, min: 7.2, max: 18.9, count: 57 }] })
 export type GridCellRow = z.infer<typeof gridCellSchema>
 
 export interface GridRules { minRides: number, minDevices: number }

@@ -1,4 +1,4 @@
-import type { Sensor } from '../core/sensor.js'
+import type { Polygon, Sensor, Zone } from '../core/sensor.js'
 import type { Observation } from './schemas.js'
 
 /**
@@ -11,14 +11,15 @@ import type { Observation } from './schemas.js'
  * it also keeps a page of features equal to a page of rows, so the cursor works unchanged.
  *
  * The location is the register's (public at /v1/sensors), never a reading: only fixed
- * sensors get here (mobile kinds are refused before). A sensor registered without a place
- * gets `geometry: null` (section 3.2), so no row is lost in this format.
+ * sensors get here (mobile kinds are refused before). A sensor placed by zone only (a crowd
+ * monitor, seen per monitor with an enforcement token) gets its zone's polygon; one with
+ * neither gets `geometry: null` (section 3.2), so no row is lost in this format.
  */
 export interface PointGeometry { type: 'Point', coordinates: [number, number] }
 
 export interface ObservationFeature {
   type: 'Feature'
-  geometry: PointGeometry | null
+  geometry: PointGeometry | Polygon | null
   properties: Observation
 }
 
@@ -30,11 +31,15 @@ export interface ObservationFeatureCollection {
   next?: string
 }
 
-export function observationFeatures (rows: readonly Observation[], sensors: ReadonlyMap<string, Sensor>): ObservationFeature[] {
+export function observationFeatures (rows: readonly Observation[], sensors: ReadonlyMap<string, Sensor>, zoneOf: (id: string) => Zone | undefined = () => undefined): ObservationFeature[] {
   return rows.map((properties) => {
-    const location = sensors.get(properties.sensorId)?.location
+    const sensor = sensors.get(properties.sensorId)
+    const location = sensor?.location
+    const zone = sensor?.zoneId === undefined ? undefined : zoneOf(sensor.zoneId)
     // Position order is longitude, latitude (section 3.1.1).
-    const geometry: PointGeometry | null = location === undefined ? null : { type: 'Point', coordinates: [location.lon, location.lat] }
+    const geometry = location !== undefined
+      ? { type: 'Point' as const, coordinates: [location.lon, location.lat] as [number, number] }
+      : zone?.geometry ?? null
     return { type: 'Feature', geometry, properties }
   })
 }

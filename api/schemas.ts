@@ -15,7 +15,11 @@ export const problemSchema = z.object({
   code: z.enum(Object.keys(ERRORS) as [keyof typeof ERRORS, ...Array<keyof typeof ERRORS>]),
   field: z.string().optional(),
   instance: z.string().optional()
-}).meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable `code`' })
+}).meta({
+  id: 'Problem',
+  description: 'RFC 9457 problem details with a stable `code`',
+  examples: [{ type: 'urn:sensorstad:problem:REGISTRY_ERR_NOT_FOUND', title: 'Not found in the register', status: 404, detail: 'No public sensor bin-9; see GET /v1/sensors', code: 'REGISTRY_ERR_NOT_FOUND', field: 'sensor', instance: '/v1/observations?sensor=bin-9' }]
+})
 
 /** A time in a query string: RFC 3339, or epoch seconds. */
 export const timeParam = z.string().transform((value, ctx) => {
@@ -49,7 +53,13 @@ export const observationSchema = z.object({
   window: z.enum(WINDOWS).optional(),
   fn: z.enum(AGGREGATE_FNS).optional(),
   count: z.number().int().optional().describe('Readings in the window')
-}).meta({ id: 'Observation' })
+}).meta({
+  id: 'Observation',
+  examples: [
+    { sensorId: 'bin-neude-1', kind: 'wastebin', field: 'fillingLevel', unit: '%', time: '2026-11-30T08:00:00.000Z', value: 64 },
+    { sensorId: 'bin-neude-1', kind: 'wastebin', field: 'fillingLevel', unit: '%', time: '2026-11-30T08:00:00.000Z', value: 61.5, window: '1h', fn: 'mean', count: 4 }
+  ]
+})
 export type Observation = z.infer<typeof observationSchema>
 
 export const observationListSchema = z.object({

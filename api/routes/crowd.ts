@@ -37,7 +37,13 @@ const crowdCountSchema = z.object({
   window: z.enum(WINDOWS),
   count: z.number().nullable().describe('People in the zone: the sum over its crowd monitors of each one\'s mean count in the window; rounded without a token. Null when suppressed or without data'),
   suppressed: z.boolean().describe('Withheld to protect small counts (privacy rule 8)')
-}).meta({ id: 'CrowdCount' })
+}).meta({
+  id: 'CrowdCount',
+  examples: [
+    { zone: 'vredenburg', start: '2026-11-30T08:00:00.000Z', window: '15m', count: 412, suppressed: false },
+    { zone: 'neude', start: '2026-11-30T08:00:00.000Z', window: '15m', count: null, suppressed: true }
+  ]
+})
 
 const crowdTotalSchema = crowdCountSchema.omit({ zone: true }).meta({ id: 'CrowdTotal' })
 

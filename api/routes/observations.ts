@@ -84,7 +84,7 @@ const observationsRoutes: FastifyPluginAsyncZod = async (app) => {
     if (q.format === 'geojson') {
       // Properties are the rows built above from the Observation shape, so nothing beyond
       // the JSON answer's allowlist goes out; the string bypasses that (JSON-only) schema.
-      const body: ObservationFeatureCollection = { type: 'FeatureCollection', features: observationFeatures(data, byId), truncated, ...(next !== undefined ? { next } : {}) }
+      const body: ObservationFeatureCollection = { type: 'FeatureCollection', features: observationFeatures(data, byId, (id) => app.deps.registry.getZone(id)), truncated, ...(next !== undefined ? { next } : {}) }
       reply.type('application/geo+json')
       return reply.send(JSON.stringify(body) as never)
     }

@@ -2,6 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, startTestPlatform, type TestPlatform } from '../helpers/platform.js'
 
 /** Per-client rate limits on the API answer 429 as problem+json, and spare the health probes. */
+describe('caching', () => {
+  let p: TestPlatform
+  beforeAll(async () => { p = await startTestPlatform() })
+  afterAll(async () => { await p.destroy() })
+
+  it('gives every open GET a Cache-Control and an ETag, and answers to a token no-store', async () => {
+    for (const path of ['/v1/kinds', '/v1/sensors', '/v1/zones', '/catalog', '/sensors', '/v1/exports']) {
+      const res = await api(p, 'GET', path, undefined, null)
+      expect(res.headers.get('cache-control'), path).toMatch(/^public, max-age=\d+/)
+      expect(res.headers.get('etag'), path).toMatch(/"/)
+    }
+    expect((await api(p, 'GET', '/v1/admin/sensors')).headers.get('cache-control')).toBe('no-store')
+    expect((await api(p, 'GET', '/v1/kinds')).headers.get('cache-control')).toBe('no-store')
+  })
+})
+
 describe('rate limits', () => {
   let p: TestPlatform
   beforeAll(async () => { p = await startTestPlatform({ env: { HTTP_RATE_LIMIT_PER_MIN: '3' } }) })

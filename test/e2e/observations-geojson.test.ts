@@ -13,7 +13,7 @@ interface Row { sensorId: string, field: string, time: string, value: number }
 const BINS = [
   { id: 'bin-oudegracht', location: { lat: 52.0907, lon: 5.1214 } },
   { id: 'bin-lucasbolwerk', location: { lat: 52.0935, lon: 5.1260 } },
-  // Registered with a zone but no point: its rows still come out, with a null geometry.
+  // Registered with a zone but no point: its rows come out on the zone's polygon.
   { id: 'bin-zonder-plek', location: undefined, zoneId: ZONE_VREDENBURG.id }
 ]
 // 7 filling levels and 3 temperatures a bin, one a minute: 30 rows, groups of uneven size so
@@ -82,7 +82,7 @@ describe('/v1/observations in GeoJSON and in pages', () => {
       expect(feature.type).toBe('Feature')
       const bin = BINS.find((b) => b.id === feature.properties.sensorId)!
       // RFC 7946 section 3.1.1: longitude first.
-      expect(feature.geometry).toEqual(bin.location === undefined ? null : { type: 'Point', coordinates: [bin.location.lon, bin.location.lat] })
+      expect(feature.geometry).toEqual(bin.location === undefined ? ZONE_VREDENBURG.geometry : { type: 'Point', coordinates: [bin.location.lon, bin.location.lat] })
     }
     // Windows too: one feature per sensor, field and window.
     const hourly = await get(`/v1/observations?kind=wastebin&${range}&window=1h&fn=max&format=geojson`)
@@ -179,5 +179,24 @@ describe('/v1/observations in GeoJSON and in pages', () => {
     expect((await get('/v1/observations?kind=crowd&format=geojson')).body).toMatchObject({ status: 400, code: 'API_ERR_VALIDATION' })
     // Enforcement and admin see monitors exactly, as in JSON.
     expect((await get('/v1/observations?kind=crowd&format=geojson', ADMIN_TOKEN)).status).toBe(200)
+  })
+})
+
+describe('observations as GeoJSON for crowd monitors (enforcement)', () => {
+  it('places a monitor registered by zone on its zone polygon', async () => {
+    const p = await startTestPlatform()
+    try {
+      const monitor = await registerSensor(p, 'crowd', 'crowd-geo')
+      const client = await connectSensor(p, monitor)
+      await client.publishAsync(topic(monitor, 'json'), JSON.stringify({ peopleCount: 33 }), { qos: 1 })
+      await client.endAsync()
+      const res = await api(p, 'GET', `/v1/observations?sensor=${monitor.id}&format=geojson`, undefined, ADMIN_TOKEN)
+      expect(res.status).toBe(200)
+      expect(res.body.features).toHaveLength(1)
+      expect(res.body.features[0].geometry).toEqual(ZONE_VREDENBURG.geometry)
+      expect(res.body.features[0].properties).toMatchObject({ sensorId: monitor.id, value: 33 })
+    } finally {
+      await p.destroy()
+    }
   })
 })

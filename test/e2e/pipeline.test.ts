@@ -133,6 +133,15 @@ function pipelineSuite (name: string, env: () => Promise<Record<string, string>>
       const doc = await api(p, 'GET', '/docs/json', undefined, null)
       expect(doc.body.openapi).toBe('3.1.0')
       expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/observations', '/v1/latest', '/v1/admin/sensors', '/v1/kinds']))
+      expect(doc.body.info.license.url).toBe('https://creativecommons.org/publicdomain/zero/1.0/')
+      expect(doc.body.info.contact.name).toBeDefined()
+      // Every operation says what it does; the shapes people parse first carry examples.
+      for (const [path, operations] of Object.entries(doc.body.paths as Record<string, Record<string, { summary?: string }>>)) {
+        for (const [method, operation] of Object.entries(operations)) expect(operation.summary, `${method} ${path}`).toBeTruthy()
+      }
+      for (const name of ['Observation', 'Problem', 'GridCell', 'CrowdCount']) {
+        expect(doc.body.components.schemas[name]?.examples?.length, name).toBeGreaterThan(0)
+      }
     })
 
     it('compresses large answers with brotli or gzip, as the client asks, and sends rate-limit headers', async () => {
