@@ -1,6 +1,7 @@
 /**
- * Sensorstad, all in one process: the MQTT broker (TCP and WebSocket), ingest, the HTTP API
- * and the scheduled jobs, on the embedded store under DATA_DIR. `npm start` runs this.
+ * Sensorstad, all in one process: the MQTT broker (TCP, WebSocket and optionally TLS),
+ * ingest, the HTTP API and the scheduled jobs, on the embedded store under DATA_DIR.
+ * `npm start` runs this.
  * Settings come from the environment (see .env.example); a bad value stops the boot with a
  * message naming the variable.
  */
@@ -22,7 +23,7 @@ async function main (): Promise<void> {
     platform = await startPlatform(config, logger)
   } catch (err) {
     const hint = (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
-      ? ' A port is taken: stop the other process or set HTTP_PORT, MQTT_PORT, MQTT_WS_PORT.'
+      ? ' A port is taken: stop the other process or set HTTP_PORT, MQTT_PORT, MQTT_WS_PORT, MQTT_TLS_PORT.'
       : ''
     process.stderr.write(`Sensorstad could not start: ${err instanceof Error ? err.message : String(err)}.${hint}\n`)
     process.exit(isSensorstadError(err) && err.code === 'CONFIG_ERR_INVALID' ? 78 : 1)
@@ -54,6 +55,7 @@ function banner (p: Platform): string {
     `  Health         ${p.httpUrl}/healthz   ${p.httpUrl}/metrics`,
     `  MQTT           mqtt://localhost:${p.mqttPort}`,
     `  MQTT over WS   ws://localhost:${p.mqttWsPort}/mqtt`,
+    ...(p.mqttTlsPort === undefined ? [] : [`  MQTTS          mqtts://localhost:${p.mqttTlsPort}`]),
     ''
   ]
   if (p.generatedAdminToken !== undefined) {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import cron, { type ScheduledTask } from 'node-cron'
 import pino, { type Logger } from 'pino'
@@ -5,6 +6,7 @@ import { collectDefaultMetrics, Counter, Registry as MetricsRegistry } from 'pro
 import { buildApp, type App } from './api/build-app.js'
 import { exportDays, exportItems, type DayExportResult } from './api/exports/export-days.js'
 import { createBroker, type SensorBroker } from './broker/create-broker.js'
+import { createBrokerMetrics } from './broker/metrics.js'
 import { listenMqtt, type MqttServers } from './broker/servers.js'
 import type { Config } from './core/config.js'
 import { SensorstadError } from './core/errors.js'
@@ -48,6 +50,8 @@ export interface Platform {
   httpPort: number
   mqttPort: number
   mqttWsPort: number
+  /** MQTT over TLS; undefined when MQTT_TLS_PORT is unset. */
+  mqttTlsPort: number | undefined
   /** An admin token made at first start when ADMIN_TOKEN was not set; shown once. */
   generatedAdminToken: string | undefined
   alerts: AlertEngine
@@ -143,7 +147,10 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       sink: ingest,
       topicRoot: config.MQTT_TOPIC_ROOT,
       logger: logger.child({ component: 'broker' }),
-      connectTimeoutS: config.MQTT_CONNECT_TIMEOUT_S
+      connectTimeoutS: config.MQTT_CONNECT_TIMEOUT_S,
+      kinds: config.MQTT_PUBLISH_RATE_LIMIT ? kinds : undefined,
+      authFailures: { max: config.MQTT_AUTH_FAILURES_PER_MIN, windowS: config.MQTT_AUTH_WINDOW_S },
+      metrics: createBrokerMetrics(metrics)
     })
     brokerRef.current = broker
     closers.push(() => broker.close())
@@ -158,6 +165,9 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       port: config.MQTT_PORT,
       wsPort: config.MQTT_WS_PORT,
       maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+      tls: config.MQTT_TLS_PORT === undefined
+        ? undefined
+        : { host: config.MQTT_TLS_HOST, port: config.MQTT_TLS_PORT, cert: readPem(config, 'MQTT_TLS_CERT_PATH'), key: readPem(config, 'MQTT_TLS_KEY_PATH') },
       logger: logger.child({ component: 'mqtt' })
     })
     closers.push(() => servers.close())
@@ -230,6 +240,7 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       httpPort,
       mqttPort: servers.tcpPort,
       mqttWsPort: servers.wsPort,
+      mqttTlsPort: servers.tlsPort,
       generatedAdminToken,
       runRollup,
       runExport,
@@ -266,6 +277,16 @@ export async function openTimeSeriesStore (config: Config, kinds: KindCatalog, m
       logger.warn({ count, reason }, 'InfluxDB refused points of a write; the others are stored')
     }
   })
+}
+
+/** A certificate or key file; a missing or unreadable file stops the boot naming its variable. */
+function readPem (config: Config, variable: 'MQTT_TLS_CERT_PATH' | 'MQTT_TLS_KEY_PATH'): Buffer {
+  const path = config[variable] ?? ''
+  try {
+    return readFileSync(path)
+  } catch (err) {
+    throw new SensorstadError('CONFIG_ERR_INVALID', `${variable}=${JSON.stringify(path)} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, variable)
+  }
 }
 
 function schedule (variable: string, expression: string, name: string, job: () => Promise<void>, logger: Logger): ScheduledTask {

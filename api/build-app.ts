@@ -6,6 +6,7 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import { checkRouteAccess } from './access.js'
 import type { AppDeps } from './deps.js'
 import auth from './plugins/auth.js'
 import problems from './plugins/problems.js'
@@ -39,19 +40,37 @@ export interface AppOptions {
   topicRoot: string
   /** Also the `servers` entry of the OpenAPI document. */
   publicBaseUrl?: string
+  /** Tests shorten these to see them act; production keeps the defaults below. */
+  timeouts?: { connectionMs?: number, requestMs?: number }
 }
+
+/**
+ * 30 s to send a whole request (headers and body) bounds slowloris-style clients that hold a
+ * socket by trickling bytes; Node's `requestTimeout` stops counting once the request is in,
+ * so a long answer is not cut by it.
+ */
+const REQUEST_TIMEOUT_MS = 30_000
+/**
+ * A socket with no bytes either way for 60 s is closed. Longer than the slowest honest query
+ * (a year of readings as CSV). The event streams turn it off for their own sockets.
+ */
+const CONNECTION_TIMEOUT_MS = 60_000
 
 export async function buildApp (deps: AppDeps, options: AppOptions) {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Admin bodies are small; a 64 KiB cap keeps a hostile client from costing memory.
     bodyLimit: 65_536,
+    requestTimeout: options.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS,
+    connectionTimeout: options.timeouts?.connectionMs ?? CONNECTION_TIMEOUT_MS,
     // One line per request is noise at sensor-platform rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true })
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.decorate('deps', deps)
+  // First, so that every route after it, ours and the plugins', must have a decision.
+  checkRouteAccess(app)
 
   await app.register(problems)
   await app.register(auth)

@@ -1,8 +1,11 @@
-import { Aedes, type AuthenticateError, type AedesOptions } from 'aedes'
+import { Aedes, type AuthenticateError, type AedesOptions, type Client } from 'aedes'
 import type { Logger } from 'pino'
+import { publishRateLimit, type KindDefinition } from '../core/kind.js'
 import type { MessageSink } from '../core/ports/message-sink.js'
 import type { SensorDirectory } from '../core/ports/sensor-directory.js'
-import { createHooks } from './hooks.js'
+import { createAttemptLimiter } from './attempt-limiter.js'
+import { CONNACK, createHooks } from './hooks.js'
+import { createTokenBuckets } from './token-bucket.js'
 
 /**
  * The MQTT broker (aedes), built but not listening: `servers.ts` or a test hands it sockets.
@@ -17,6 +20,19 @@ export interface BrokerDeps {
   logger: Logger
   /** Seconds a socket may stay open without CONNECT. */
   connectTimeoutS: number
+  /** Kinds whose `publishRateLimit` bounds each sensor's publishes; unset, publishes are unlimited. */
+  kinds?: ReadonlyMap<string, KindDefinition>
+  /** Failed CONNECTs per remote IP and per user name in `windowS` seconds before CONNECTs are refused. */
+  authFailures?: { max: number, windowS: number }
+  metrics?: BrokerMetrics
+  /** The clock of the limits, milliseconds; tests may hand in their own. */
+  now?: () => number
+}
+
+/** Counters for `/metrics`, kept out of the broker so it never imports prom-client's registry. */
+export interface BrokerMetrics {
+  rateLimited (kind: string): void
+  authThrottled (reason: 'ip' | 'username'): void
 }
 
 export interface SensorBroker {
@@ -30,10 +46,17 @@ export interface SensorBroker {
 
 export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
   const hooks = createHooks(deps.directory, deps.topicRoot)
-  /** Client ids of anonymous readers of open data, while connected. */
-  const anonymous = new Set<string>()
+  /**
+   * Connections of anonymous readers of open data. Kept per client object, not per id: when a
+   * reader reconnects with the same id, the old connection's disconnect must not strip the
+   * new one (aedes closes the old client after authenticating the new, MQTT-3.1.4-2).
+   */
+  const anonymous = new WeakSet<object>()
   const log = deps.logger
   const known = (clientId: string | undefined): string => clientId !== undefined && deps.directory.getSensor(clientId) !== undefined ? clientId : '(unregistered)'
+  const now = deps.now ?? Date.now
+  const buckets = createTokenBuckets({ now })
+  const failures = createAttemptLimiter({ max: deps.authFailures?.max ?? 10, windowMs: (deps.authFailures?.windowS ?? 60) * 1000, now })
 
   const options: AedesOptions = {
     connectTimeout: deps.connectTimeoutS * 1000,
@@ -42,11 +65,20 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
     maxTopicLevels: 16,
 
     authenticate (client, username, password, done) {
+      const keys = attemptKeys(client, username)
+      const throttled = keys.find(([, key]) => failures.blocked(key))
+      if (throttled !== undefined) {
+        // Checked before the secret, so a guesser learns nothing more and costs no hashing.
+        deps.metrics?.authThrottled(throttled[0])
+        log.info({ sensorId: known(client.id), reason: `too many failed attempts per ${throttled[0]}` }, 'mqtt connect refused')
+        return done(Object.assign(new Error('too many failed attempts'), { returnCode: CONNACK.NOT_AUTHORIZED }) as AuthenticateError, false)
+      }
       hooks.authenticate(client.id, username, password).then((result) => {
         if (result.ok) {
-          if (result.sensor === undefined) anonymous.add(client.id)
+          if (result.sensor === undefined) anonymous.add(client)
           return done(null, true)
         }
+        for (const [, key] of keys) failures.fail(key)
         // A client id is only logged when it is a registered sensor's: anything else a device
         // sends as its id may be a MAC or IMEI (privacy rule 10).
         log.info({ sensorId: known(client.id), reason: result.reason }, 'mqtt connect refused')
@@ -66,6 +98,14 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
         log.info({ sensorId: known(client.id), reason: decision.reason }, 'mqtt publish refused')
         return done(new Error(decision.reason))
       }
+      const kind = deps.kinds?.get(decision.sensor.kind)
+      if (kind !== undefined && !buckets.take(decision.sensor.id, publishRateLimit(kind))) {
+        // Closed, not dropped: a dropped QoS 1 message would still get its PUBACK and be lost
+        // to a sensor that thinks it delivered; closed, it resends after reconnecting [MQTT-4.4.0-1].
+        deps.metrics?.rateLimited(kind.id)
+        log.warn({ sensorId: decision.sensor.id, kind: kind.id }, 'mqtt publish over the rate limit; closing connection')
+        return done(new Error('publish rate limit'))
+      }
       deps.sink.accept({
         sensor: decision.sensor,
         channel: decision.topic.channel,
@@ -81,7 +121,7 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
     },
 
     authorizeSubscribe (client, subscription, done) {
-      if (hooks.authorizeSubscribe(client.id, subscription.topic, anonymous.has(client.id))) return done(null, subscription)
+      if (hooks.authorizeSubscribe(client.id, subscription.topic, anonymous.has(client))) return done(null, subscription)
       // Not the topic: it is the client's text and may hold anything.
       log.info({ sensorId: known(client.id) }, 'mqtt subscribe refused')
       // A null subscription answers 0x80 (failure) in the SUBACK, MQTT 3.1.1 section 3.9.3.
@@ -91,7 +131,6 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
 
   const aedes = await Aedes.createBroker(options)
   // Error messages of the protocol parser are ours to log; the client's bytes are not in them.
-  aedes.on('clientDisconnect', (client) => anonymous.delete(client.id))
   aedes.on('clientError', (client, err) => log.debug({ sensorId: known(client.id), err: err.message }, 'mqtt client error'))
   aedes.on('connectionError', (client, err) => log.debug({ sensorId: known(client.id), err: err.message }, 'mqtt connection error'))
 
@@ -110,4 +149,17 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
       return new Promise((resolve) => aedes.close(() => resolve()))
     }
   }
+}
+
+/**
+ * Keys that count failed CONNECTs: the remote IP (the socket's, or the WebSocket upgrade's)
+ * and the user name. A client behind a shared NAT or proxy shares its IP's allowance.
+ */
+function attemptKeys (client: Client, username: string | undefined): Array<['ip' | 'username', string]> {
+  const keys: Array<['ip' | 'username', string]> = []
+  const ip = (client.conn as { remoteAddress?: string }).remoteAddress ?? client.req?.socket.remoteAddress
+  // IPv4 on a dual-stack socket arrives as ::ffff:a.b.c.d; one address, one allowance.
+  if (ip !== undefined) keys.push(['ip', `ip:${ip.replace(/^::ffff:/, '')}`])
+  if (username !== undefined) keys.push(['username', `user:${username}`])
+  return keys
 }

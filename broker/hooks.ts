@@ -1,6 +1,7 @@
 import type { SensorDirectory } from '../core/ports/sensor-directory.js'
 import type { Sensor } from '../core/sensor.js'
 import { parseTopic, formatTopic, type SensorTopic } from '../core/topics.js'
+import { validMqttString } from './mqtt-strings.js'
 
 /**
  * The broker's whole policy, as small async functions that deny by default. They know the
@@ -41,6 +42,12 @@ const PUBLISHABLE = new Set(['senml', 'json', 'status'])
 export function createHooks (directory: SensorDirectory, topicRoot: string): Hooks {
   return {
     async authenticate (clientId, username, password) {
+      // Checked before anything else, the anonymous prefix included: `open-` followed by a NUL
+      // or bytes that are not UTF-8 would otherwise pass as a reader (MQTT 3.1.1 section 1.5.3).
+      if (!validMqttString(clientId)) return { ok: false, returnCode: CONNACK.BAD_CLIENT_ID, reason: 'client id empty or not a clean UTF-8 string' }
+      if (username !== undefined && !validMqttString(username)) {
+        return { ok: false, returnCode: CONNACK.BAD_CREDENTIALS, reason: 'user name not a clean UTF-8 string' }
+      }
       if (username === undefined && password === undefined && clientId.startsWith(ANONYMOUS_PREFIX)) {
         return { ok: true, sensor: undefined }
       }
@@ -59,6 +66,7 @@ export function createHooks (directory: SensorDirectory, topicRoot: string): Hoo
     },
 
     authorizePublish (clientId, packet) {
+      if (!validMqttString(packet.topic)) return { ok: false, reason: 'topic not a clean UTF-8 string' }
       const sensor = directory.getSensor(clientId)
       if (sensor === undefined || sensor.status !== 'active') return { ok: false, reason: 'sensor not active' }
       const topic = parseTopic(topicRoot, packet.topic)
@@ -72,6 +80,7 @@ export function createHooks (directory: SensorDirectory, topicRoot: string): Hoo
     },
 
     authorizeSubscribe (clientId, topic, anonymous = false) {
+      if (!validMqttString(topic)) return false
       if (anonymous) return topic.startsWith(OPEN_ROOT) && topic.length > OPEN_ROOT.length
       const sensor = directory.getSensor(clientId)
       if (sensor === undefined || sensor.status !== 'active') return false

@@ -1,25 +1,31 @@
 import { createServer as createHttpServer } from 'node:http'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import type { Logger } from 'pino'
 import type { SensorBroker } from './create-broker.js'
 import { guardPacketSize } from './packet-size-guard.js'
 
 /**
- * The broker's listeners: MQTT over TCP, and MQTT over WebSocket on path `/mqtt` (subprotocol
- * `mqtt`, MQTT 3.1.1 section 6). Every connection passes the packet-size guard first.
+ * The broker's listeners: MQTT over TCP, MQTT over WebSocket on path `/mqtt` (subprotocol
+ * `mqtt`, MQTT 3.1.1 section 6) and, when configured, MQTT over TLS (section 5.1). Every
+ * connection passes the packet-size guard first.
  */
 export interface MqttListenOptions {
   host: string
   port: number
   wsPort: number
   maxPacketBytes: number
+  /** MQTT over TLS on its own host and port; cert and key are PEM. */
+  tls?: { host: string, port: number, cert: Buffer, key: Buffer }
   logger: Logger
 }
 
 export interface MqttServers {
   tcpPort: number
   wsPort: number
+  /** Undefined when no TLS listener was asked for. */
+  tlsPort: number | undefined
   close (): Promise<void>
 }
 
@@ -30,12 +36,22 @@ export async function listenMqtt (broker: SensorBroker, options: MqttListenOptio
 
   // Tracked so that close() ends them: a net server's close waits for every socket.
   const sockets = new Set<Socket>()
-  const tcp = createServer((socket) => {
+  const accept = (socket: Socket): void => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
     guardPacketSize(socket, options.maxPacketBytes, oversize(socket.remoteAddress))
     broker.aedes.handle(socket)
-  })
+  }
+  const tcp = createServer(accept)
+
+  // TLS 1.0 and 1.1 are deprecated (RFC 8996); pinned here so a process started with
+  // --tls-min-v1.0 or a laxer OpenSSL configuration still refuses them on this listener.
+  const tls = options.tls === undefined
+    ? undefined
+    : createTlsServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, accept)
+  // A failed handshake (plain MQTT on the TLS port, an old protocol, an untrusted client) is
+  // the client's problem, not the broker's; debug, so port scans do not flood the log.
+  tls?.on('tlsClientError', (err, socket) => logger.debug({ err, remote: socket.remoteAddress }, 'mqtt tls handshake failed'))
 
   const http = createHttpServer((_req, res) => { res.writeHead(426, { Upgrade: 'websocket' }).end('MQTT over WebSocket: connect to /mqtt\n') })
   const wss = new WebSocketServer({
@@ -53,14 +69,16 @@ export async function listenMqtt (broker: SensorBroker, options: MqttListenOptio
 
   await listen(tcp, options.port, options.host)
   await listen(http, options.wsPort, options.host)
+  if (tls !== undefined && options.tls !== undefined) await listen(tls, options.tls.port, options.tls.host)
 
   return {
     tcpPort: (tcp.address() as AddressInfo).port,
     wsPort: (http.address() as AddressInfo).port,
+    tlsPort: tls === undefined ? undefined : (tls.address() as AddressInfo).port,
     async close () {
       for (const client of wss.clients) client.terminate()
       for (const socket of sockets) socket.destroy()
-      await Promise.all([closeServer(tcp), closeServer(http)])
+      await Promise.all([closeServer(tcp), closeServer(http), ...(tls === undefined ? [] : [closeServer(tls)])])
     }
   }
 }

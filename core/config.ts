@@ -21,6 +21,25 @@ export const configSchema = z.object({
   MQTT_MAX_PACKET_BYTES: positiveInt.default(65_536),
   /** Seconds a socket may stay open without CONNECT. */
   MQTT_CONNECT_TIMEOUT_S: positiveInt.default(10),
+  /** MQTT over TLS (1.2 or newer); unset: no TLS listener. Needs MQTT_TLS_CERT_PATH and MQTT_TLS_KEY_PATH. */
+  MQTT_TLS_PORT: port.optional(),
+  /** The TLS listener's own host, so plain MQTT can stay on loopback (MQTT_HOST) while TLS faces the network. */
+  MQTT_TLS_HOST: z.string().default('0.0.0.0'),
+  /** PEM certificate chain (leaf first) and its private key, read once at boot. */
+  MQTT_TLS_CERT_PATH: z.string().optional(),
+  MQTT_TLS_KEY_PATH: z.string().optional(),
+  /**
+   * Failed CONNECTs per remote IP and per user name before further CONNECTs are refused
+   * (CONNACK 5) until the window ends; against credential guessing. Successful logins do not count.
+   */
+  MQTT_AUTH_FAILURES_PER_MIN: positiveInt.default(10),
+  /** The window of MQTT_AUTH_FAILURES_PER_MIN, seconds; a minute unless a test shortens it. */
+  MQTT_AUTH_WINDOW_S: positiveInt.default(60),
+  /**
+   * Enforce each kind's per-sensor publish limit (`rateLimit` in its definition). False only for
+   * load tests and bulk replays, which publish one sensor's history faster than any device would.
+   */
+  MQTT_PUBLISH_RATE_LIMIT: z.stringbool().default(true),
   DATA_DIR: z.string().default('./data'),
   /** Bootstrap admin token; when unset and no admin token exists, one is generated and printed once. */
   ADMIN_TOKEN: z.string().min(24, 'use at least 24 characters').optional(),
@@ -78,6 +97,11 @@ export const configSchema = z.object({
   }
   if ((config.INFLUX_USER === undefined) !== (config.INFLUX_PASSWORD === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['INFLUX_USER'], message: 'INFLUX_USER and INFLUX_PASSWORD go together' })
+  }
+  if (config.MQTT_TLS_PORT !== undefined) {
+    for (const name of ['MQTT_TLS_CERT_PATH', 'MQTT_TLS_KEY_PATH'] as const) {
+      if (config[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is required when MQTT_TLS_PORT is set` })
+    }
   }
 })
 

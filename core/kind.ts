@@ -83,6 +83,16 @@ export const kindPrivacySchema = z.object({
 })
 export type KindPrivacy = z.infer<typeof kindPrivacySchema>
 
+/**
+ * How fast one sensor of a kind may publish: a token bucket refilled at `perMinute` messages
+ * a minute holding at most `burst`, so a sensor that was offline can send its backlog.
+ */
+export const rateLimitSchema = z.object({
+  perMinute: z.number().positive(),
+  burst: z.number().int().positive()
+})
+export type RateLimit = z.infer<typeof rateLimitSchema>
+
 export const kindDefinitionSchema = z.object({
   id: z.string().regex(ID_PATTERN),
   title: z.string().min(1),
@@ -100,6 +110,17 @@ export const kindDefinitionSchema = z.object({
   allowedLatenessS: z.number().int().positive(),
   /** How often a healthy sensor of this kind reports, seconds. */
   expectedIntervalS: z.number().int().positive(),
+  /** Publish limit per sensor; unset, `publishRateLimit` derives one from `expectedIntervalS`. */
+  rateLimit: rateLimitSchema.optional(),
   privacy: kindPrivacySchema.default({ refuseIdentifiers: true })
 })
 export type KindDefinition = z.infer<typeof kindDefinitionSchema>
+
+/**
+ * The kind's publish limit, or a default of 60 times its expected rate (at least 6 a minute,
+ * so a kind reporting hourly can still retry) with a burst of 100 messages. Generous on
+ * purpose: it stops a runaway device, not a sensor catching up.
+ */
+export function publishRateLimit (kind: Pick<KindDefinition, 'rateLimit' | 'expectedIntervalS'>): RateLimit {
+  return kind.rateLimit ?? { perMinute: Math.max(6, Math.ceil(3600 / kind.expectedIntervalS)), burst: 100 }
+}

@@ -5,8 +5,10 @@ import type { Role } from '../../core/sensor.js'
 import type { TokenPrincipal } from '../../registry/registry.js'
 
 /**
- * Bearer-token auth (RFC 6750). `app.requireRole('admin')` gives a preHandler that answers
- * 401 without a valid token and 403 for a token of another role.
+ * Bearer-token auth (RFC 6750). `app.requireRole('admin')` gives a hook that answers 401
+ * without a valid token and 403 for a token of another role. Routes run it as
+ * `preValidation`, before the body and query are checked, so a caller without the role
+ * gets 401/403 and never a validation answer that describes the route's schema.
  */
 declare module 'fastify' {
   interface FastifyInstance {

@@ -16,7 +16,7 @@ const topicsSchema = z.object({ senml: z.string(), json: z.string(), status: z.s
 const idParams = z.object({ id: z.string() })
 
 const adminSensorsRoutes: FastifyPluginAsyncZod<{ topicRoot: string }> = async (app, options) => {
-  app.addHook('preHandler', app.requireRole('admin'))
+  app.addHook('preValidation', app.requireRole('admin'))
   const topicsOf = (sensor: Sensor) => ({
     senml: formatTopic(options.topicRoot, { kind: sensor.kind, sensorId: sensor.id, channel: 'senml' }),
     json: formatTopic(options.topicRoot, { kind: sensor.kind, sensorId: sensor.id, channel: 'json' }),

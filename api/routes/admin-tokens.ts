@@ -4,7 +4,7 @@ import { ROLES } from '../../core/sensor.js'
 
 /** Admin: issue API tokens. The token is in this answer only; the register keeps its hash. */
 const adminTokensRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.addHook('preHandler', app.requireRole('admin'))
+  app.addHook('preValidation', app.requireRole('admin'))
 
   app.post('/v1/admin/tokens', {
     schema: {

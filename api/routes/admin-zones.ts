@@ -4,7 +4,7 @@ import { zoneInputSchema, zoneSchema } from '../../core/sensor.js'
 
 /** Admin: create or replace zones (201 when new, 200 when replaced). */
 const adminZonesRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.addHook('preHandler', app.requireRole('admin'))
+  app.addHook('preValidation', app.requireRole('admin'))
 
   app.post('/v1/admin/zones', {
     schema: {

@@ -14,7 +14,7 @@ import type { AlertsFeed } from '../deps.js'
 const HEARTBEAT_MS = 15_000
 
 const alertsRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.addHook('preHandler', app.requireRole('enforcement', 'admin'))
+  app.addHook('preValidation', app.requireRole('enforcement', 'admin'))
   // Open streams end when the server closes; otherwise close would wait for every viewer.
   const streams = new Set<() => void>()
   // Acknowledgements go to every open stream of this process, so other viewers see them at once.
@@ -76,6 +76,9 @@ const alertsRoutes: FastifyPluginAsyncZod = async (app) => {
     const lastId = request.headers['last-event-id']
     const resumeAfter = typeof lastId === 'string' && /^\d+$/.test(lastId) ? lastId : undefined
     reply.hijack()
+    // A stream is quiet between events by design and read for hours: the server's idle
+    // timeout (connectionTimeout, build-app.ts) is meant for requests, so it is off here.
+    request.raw.socket.setTimeout(0)
     const res = reply.raw
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

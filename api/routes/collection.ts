@@ -66,7 +66,7 @@ const collectionRoutes: FastifyPluginAsyncZod = async (app) => {
   const settings = app.deps.collection ?? defaultSettings()
 
   app.get('/v1/collection', {
-    preHandler: app.requireRole('operations', 'admin'),
+    preValidation: app.requireRole('operations', 'admin'),
     schema: {
       tags: ['operations'],
       summary: 'Waste bins to empty, in route order',

@@ -27,6 +27,9 @@ const liveRoutes: FastifyPluginAsyncZod = async (app) => {
     const { kind } = request.query
     if (kind !== undefined && !app.deps.registry.kinds.has(kind)) throw new SensorstadError('REGISTRY_ERR_UNKNOWN_KIND', `No kind ${kind}; see GET /v1/kinds`, 'kind')
     reply.hijack()
+    // A stream is quiet between events by design and read for hours: the server's idle
+    // timeout (connectionTimeout, build-app.ts) is meant for requests, so it is off here.
+    request.raw.socket.setTimeout(0)
     const res = reply.raw
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

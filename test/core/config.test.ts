@@ -12,6 +12,10 @@ const DEFAULTS = {
   MQTT_TOPIC_ROOT: 'utrecht/v1',
   MQTT_MAX_PACKET_BYTES: 65_536,
   MQTT_CONNECT_TIMEOUT_S: 10,
+  MQTT_TLS_HOST: '0.0.0.0',
+  MQTT_AUTH_FAILURES_PER_MIN: 10,
+  MQTT_AUTH_WINDOW_S: 60,
+  MQTT_PUBLISH_RATE_LIMIT: true,
   DATA_DIR: './data',
   LOG_LEVEL: 'info',
   INGEST_BATCH_MAX: 5_000,
@@ -51,6 +55,16 @@ describe('loadConfig', () => {
     expect(both.message).not.toMatch(/secret-token-1|secret-pass-1/)
     expect(errorOf(() => loadConfig({ INFLUX_USER: 'u' })).field).toBe('INFLUX_USER')
     expect(errorOf(() => loadConfig({ INFLUX_URL: 'not a url' })).field).toBe('INFLUX_URL')
+  })
+
+  it('takes a TLS listener only with its certificate and key', () => {
+    expect(loadConfig({ MQTT_TLS_PORT: '8883', MQTT_TLS_CERT_PATH: '/etc/ssl/mqtt.pem', MQTT_TLS_KEY_PATH: '/etc/ssl/mqtt.key' }))
+      .toMatchObject({ MQTT_TLS_PORT: 8883, MQTT_TLS_HOST: '0.0.0.0', MQTT_TLS_CERT_PATH: '/etc/ssl/mqtt.pem', MQTT_TLS_KEY_PATH: '/etc/ssl/mqtt.key' })
+    const noCert = errorOf(() => loadConfig({ MQTT_TLS_PORT: '8883', MQTT_TLS_KEY_PATH: '/etc/ssl/mqtt.key' }))
+    expect(noCert.field).toBe('MQTT_TLS_CERT_PATH')
+    expect(noCert.message).toMatch(/MQTT_TLS_CERT_PATH/)
+    expect(errorOf(() => loadConfig({ MQTT_TLS_PORT: '8883', MQTT_TLS_CERT_PATH: '/etc/ssl/mqtt.pem' })).field).toBe('MQTT_TLS_KEY_PATH')
+    expect(errorOf(() => loadConfig({ MQTT_TLS_PORT: '88830' })).field).toBe('MQTT_TLS_PORT')
   })
 
   it('coerces numbers and keeps strings', () => {

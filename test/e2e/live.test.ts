@@ -109,3 +109,21 @@ async function waitFor (check: () => boolean, timeoutMs = 5_000): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
+
+describe('anonymous readers reconnecting', () => {
+  it('keep their access when they reconnect with the same client id', async () => {
+    const p = await startTestPlatform()
+    try {
+      const first = await mqtt.connectAsync({ host: '127.0.0.1', port: p.mqttPort, clientId: 'open-same', reconnectPeriod: 0 })
+      const firstGone = new Promise<void>((resolve) => first.once('close', () => resolve()))
+      const second = await mqtt.connectAsync({ host: '127.0.0.1', port: p.mqttPort, clientId: 'open-same', reconnectPeriod: 0 })
+      await firstGone
+      const granted = await second.subscribeAsync('open/v1/#')
+      expect(granted.map((g) => g.qos)).toEqual([0])
+      first.end(true)
+      await second.endAsync()
+    } finally {
+      await p.destroy()
+    }
+  })
+})

@@ -31,6 +31,10 @@ export async function startTestPlatform (options: { dataDir?: string, env?: Reco
     ADMIN_TOKEN,
     LOG_LEVEL: 'silent',
     INGEST_FLUSH_MS: '5',
+    // Tests replay a sensor's history in seconds and try many refused CONNECTs from 127.0.0.1;
+    // broker-limits.test.ts sets both limits back.
+    MQTT_PUBLISH_RATE_LIMIT: 'false',
+    MQTT_AUTH_FAILURES_PER_MIN: '1000',
     ...options.env
   })
   const platform = await startPlatform(config, createLogger(config, options.logTo))
