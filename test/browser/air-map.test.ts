@@ -1,12 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { windowStart } from '../../core/windows.js'
 import { api, connectSensor, registerSensor, startTestPlatform, topic, type RegisteredSensor, type TestPlatform } from '../helpers/platform.js'
+import { ARTIFACTS, axeViolations, launchBrowser, SKIP_BROWSER, type Browser } from '../helpers/browser.js'
 
 /**
  * The public air map (/map/air) in a real browser (Debian's Chromium driven by
@@ -18,36 +15,13 @@ import { api, connectSensor, registerSensor, startTestPlatform, topic, type Regi
  * Skipped where /usr/bin/chromium is missing (`apt-get install chromium`); CI installs it,
  * so there a missing browser fails instead.
  */
-const CHROMIUM = '/usr/bin/chromium'
-const SKIP = !existsSync(CHROMIUM) && process.env.CI === undefined
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
 /** The European Air Quality Index colours the page uses, lowest class first. */
 const CLASS_FILLS = ['#50f0e6', '#50ccaa', '#f0e641', '#ff5050', '#960032', '#7d2181']
 
-interface Violation { id: string, impact: string | null, help: string, nodes: string[] }
-
-/** Runs axe-core in the page. evaluate() goes through the DevTools protocol, which the page's CSP does not govern. */
-async function axeViolations (page: Page): Promise<Violation[]> {
-  await page.evaluate(AXE_SOURCE)
-  const { violations, passed } = await page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<{ passes: unknown[], violations: Array<{ id: string, impact: string | null, help: string, nodes: Array<{ target: unknown[] }> }> }> } }).axe
-    const results = await axe.run(document, { runOnly: { type: 'tag', values: tags } })
-    return {
-      passed: results.passes.length,
-      violations: results.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }))
-    }
-  }, WCAG_TAGS)
-  // An axe that checked nothing would report no violations too.
-  expect(passed).toBeGreaterThan(10)
-  return violations
-}
-
-describe.skipIf(SKIP)('air map in Chromium (skipped: /usr/bin/chromium is missing, apt-get install chromium)', () => {
+describe.skipIf(SKIP_BROWSER)('air map in Chromium (skipped: /usr/bin/chromium is missing, apt-get install chromium)', () => {
   let p: TestPlatform
   let context: BrowserContext
-  let userDataDir: string
+  let browser: Browser | undefined
   const errorsOf = new WeakMap<Page, string[]>()
   // An hour two hours ago: inside the kind's allowed lateness (6 h) and the page's 24 hours.
   const hour = windowStart('1h', Date.now() - 2 * 3_600_000)
@@ -82,27 +56,13 @@ describe.skipIf(SKIP)('air map in Chromium (skipped: /usr/bin/chromium is missin
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs the Debian package chromium`)
     p = await startTestPlatform()
-    userDataDir = mkdtempSync(join(tmpdir(), 'sensorstad-chromium-'))
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      // Without the background-networking flags Chromium keeps dialling Google's hosts, which
-      // this closed network refuses; a fresh profile keeps runs independent.
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 1000 },
-      locale: 'nl-NL',
-      timezoneId: 'Europe/Amsterdam'
-    })
-    // No network here, and none wanted in a test: only the platform under test answers.
-    await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort())
-    mkdirSync(ARTIFACTS, { recursive: true })
+    browser = await launchBrowser()
+    context = browser.context
   })
 
   afterAll(async () => {
-    await context?.close()
-    if (userDataDir !== undefined) rmSync(userDataDir, { recursive: true, force: true })
+    await browser?.close()
     await p?.destroy()
   })
 
