@@ -148,6 +148,7 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       topicRoot: config.MQTT_TOPIC_ROOT,
       logger: logger.child({ component: 'broker' }),
       connectTimeoutS: config.MQTT_CONNECT_TIMEOUT_S,
+      drainTimeoutS: config.MQTT_DRAIN_TIMEOUT_S,
       kinds: config.MQTT_PUBLISH_RATE_LIMIT ? kinds : undefined,
       authFailures: { max: config.MQTT_AUTH_FAILURES_PER_MIN, windowS: config.MQTT_AUTH_WINDOW_S },
       metrics: createBrokerMetrics(metrics)

@@ -20,6 +20,8 @@ export interface BrokerDeps {
   logger: Logger
   /** Seconds a socket may stay open without CONNECT. */
   connectTimeoutS: number
+  /** Seconds a client's socket may stay full before the client is dropped (aedes drainTimeout). */
+  drainTimeoutS?: number
   /** Kinds whose `publishRateLimit` bounds each sensor's publishes; unset, publishes are unlimited. */
   kinds?: ReadonlyMap<string, KindDefinition>
   /** Failed CONNECTs per remote IP and per user name in `windowS` seconds before CONNECTs are refused. */
@@ -60,6 +62,7 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
 
   const options: AedesOptions = {
     connectTimeout: deps.connectTimeoutS * 1000,
+    drainTimeout: (deps.drainTimeoutS ?? 30) * 1000,
     // Sensor ids are up to 64 characters (core/topics.ts ID_PATTERN).
     maxClientsIdLength: 64,
     maxTopicLevels: 16,

@@ -21,6 +21,8 @@ export const configSchema = z.object({
   MQTT_MAX_PACKET_BYTES: positiveInt.default(65_536),
   /** Seconds a socket may stay open without CONNECT. */
   MQTT_CONNECT_TIMEOUT_S: positiveInt.default(10),
+  /** Seconds a subscriber may leave its socket full before it is dropped, so it holds nobody up. */
+  MQTT_DRAIN_TIMEOUT_S: positiveInt.default(30),
   /** MQTT over TLS (1.2 or newer); unset: no TLS listener. Needs MQTT_TLS_CERT_PATH and MQTT_TLS_KEY_PATH. */
   MQTT_TLS_PORT: port.optional(),
   /** The TLS listener's own host, so plain MQTT can stay on loopback (MQTT_HOST) while TLS faces the network. */

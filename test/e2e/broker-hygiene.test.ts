@@ -19,7 +19,7 @@ describe('broker hygiene', () => {
   beforeAll(async () => {
     // A one-second CONNECT timeout, so the idle-socket case runs in test time; the refusals
     // here are many and all from 127.0.0.1, which must not trip the credential-guessing limit.
-    p = await startTestPlatform({ env: { MQTT_CONNECT_TIMEOUT_S: '1', MQTT_AUTH_FAILURES_PER_MIN: '10000' } })
+    p = await startTestPlatform({ env: { MQTT_CONNECT_TIMEOUT_S: '1', MQTT_DRAIN_TIMEOUT_S: '2', MQTT_AUTH_FAILURES_PER_MIN: '10000' } })
     honest = await registerSensor(p, 'wastebin', 'bin-honest')
     other = await registerSensor(p, 'wastebin', 'bin-other')
   })
@@ -173,7 +173,7 @@ describe('broker hygiene', () => {
       await honestStillWorks()
     })
 
-    it('a subscriber that stops reading does not hold up other sensors', async () => {
+    it('a subscriber that stops reading does not hold up other sensors, and is dropped after the drain timeout', async () => {
       const slow = await connectSensor(p, other)
       await slow.subscribeAsync(topic(other, 'errors'), { qos: 0 })
       const socket = (slow as unknown as { stream: Socket }).stream
@@ -188,6 +188,12 @@ describe('broker hygiene', () => {
       // The precondition: the reader really is backed up while the honest sensor is served.
       expect(flooded).toBeLessThan(400)
       expect(Date.now() - started).toBeLessThan(3_000)
+      // MQTT_DRAIN_TIMEOUT_S is 2 here: the broker drops the reader that left its socket full.
+      // Seen on the broker's side: the paused client cannot read the close.
+      const clients = (p.broker.aedes as unknown as { clients: Record<string, unknown> }).clients
+      while (clients[other.id] !== undefined && Date.now() - started < 6_000) await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(clients[other.id]).toBeUndefined()
+      expect(Date.now() - started).toBeLessThan(5_000)
       slow.end(true)
       await Promise.race([Promise.all(flood), new Promise((resolve) => setTimeout(resolve, 1_000))])
     })
