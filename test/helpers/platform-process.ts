@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 
 /**
  * The platform as a separate process (`node --import tsx main.ts`), for tests that kill it:
@@ -23,17 +22,7 @@ export interface PlatformProcessOptions {
 }
 
 /** A TCP port nobody listens on at the moment (bound on port 0, then released). */
-export async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (typeof address !== 'object' || address === null) throw new Error('no port')
-  return address.port
-}
+export { freePort } from './free-port.js'
 
 /** Starts main.ts and resolves once its banner is printed, that is once it listens. */
 export async function startPlatformProcess (options: PlatformProcessOptions, timeoutMs = 20_000): Promise<PlatformProcess> {
