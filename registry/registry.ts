@@ -134,7 +134,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
     await this.#store.putSensor(sensor)
     this.#sensors.set(id, sensor)
     if (status === 'suspended') {
-      this.#verified.forget(`sensor:${id}`)
+      const hash = this.#secretHashes.get(id)
+      if (hash !== undefined) this.#verified.forget(hash)
       this.emit('sensor-revoked', id)
     }
     return sensor
@@ -146,8 +147,9 @@ export class Registry extends EventEmitter<RegistryEvents> {
     const secret = newSecret()
     const secretHash = await hashSecret(secret)
     await this.#store.putCredential({ sensorId: id, secretHash, rotatedAt: this.#now().toISOString() })
+    const old = this.#secretHashes.get(id)
+    if (old !== undefined) this.#verified.forget(old)
     this.#secretHashes.set(id, secretHash)
-    this.#verified.forget(`sensor:${id}`)
     this.emit('sensor-revoked', id)
     return secret
   }
@@ -157,11 +159,13 @@ export class Registry extends EventEmitter<RegistryEvents> {
     const sensor = this.#sensors.get(id)
     const hash = this.#secretHashes.get(id)
     if (sensor === undefined || hash === undefined || sensor.status !== 'active') return undefined
-    if (this.#verified.matches(`sensor:${id}`, secret)) return sensor
+    // Keyed by the stored hash, which changes with every rotation: a verified secret is
+    // remembered for exactly the credential it verified against.
+    if (this.#verified.matches(hash, secret)) return sensor
     if (!await verifySecret(secret, hash)) return undefined
     // Re-read: the sensor may have been suspended or rotated while scrypt ran.
     if (this.#secretHashes.get(id) !== hash || this.#sensors.get(id)?.status !== 'active') return undefined
-    this.#verified.remember(`sensor:${id}`, secret)
+    this.#verified.remember(hash, secret)
     return this.#sensors.get(id)
   }
 
