@@ -172,6 +172,13 @@ export async function startPlatform (config: Config, logger: Logger = createLogg
       logger: logger.child({ component: 'mqtt' })
     })
     closers.push(() => servers.close())
+    // Shutdown runs this before the sockets close: no new connections, the readings already
+    // taken are written and their PUBACKs sent, so a SIGTERM leaves nothing to resend.
+    closers.push(async () => {
+      servers.stopAccepting()
+      await ingest.close()
+      await servers.drain(1_000)
+    })
 
     const exportsDir = join(config.DATA_DIR, 'exports')
     const exportHashes: ExportHashCache = new Map()

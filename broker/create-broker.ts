@@ -142,6 +142,11 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
     disconnectSensor (sensorId) {
       const clients = (aedes as unknown as { clients: Record<string, { close (): void } | undefined> }).clients
       clients[sensorId]?.close()
+      // The session goes too: subscriptions (and with them anything that would be queued for
+      // a clean: false reconnect) belong to the revoked credential, not to the next one.
+      const { persistence } = aedes as unknown as { persistence: { cleanSubscriptions (client: { id: string }): Promise<void> } }
+      persistence.cleanSubscriptions({ id: sensorId })
+        .catch((err: unknown) => log.warn({ err, sensorId }, 'could not discard a revoked session'))
     },
     publish (topic, payload, options = {}) {
       return new Promise((resolve, reject) => {

@@ -26,6 +26,10 @@ export interface MqttServers {
   wsPort: number
   /** Undefined when no TLS listener was asked for. */
   tlsPort: number | undefined
+  /** Stops taking new connections; open ones go on, so their PUBACKs can still be sent. */
+  stopAccepting (): void
+  /** Resolves when every socket has handed its buffered bytes to the kernel, or after timeoutMs. */
+  drain (timeoutMs: number): Promise<void>
   close (): Promise<void>
 }
 
@@ -75,6 +79,16 @@ export async function listenMqtt (broker: SensorBroker, options: MqttListenOptio
     tcpPort: (tcp.address() as AddressInfo).port,
     wsPort: (http.address() as AddressInfo).port,
     tlsPort: tls === undefined ? undefined : (tls.address() as AddressInfo).port,
+    stopAccepting () {
+      // Server.close stops listening at once; its callback waits for the open sockets.
+      for (const server of [tcp, http, tls]) if (server?.listening === true) server.close()
+    },
+    async drain (timeoutMs) {
+      const deadline = Date.now() + timeoutMs
+      const busy = (): boolean => [...sockets].some((s) => !s.destroyed && s.writableLength > 0) ||
+        [...wss.clients].some((ws) => ws.bufferedAmount > 0)
+      while (busy() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+    },
     async close () {
       for (const client of wss.clients) client.terminate()
       for (const socket of sockets) socket.destroy()
@@ -94,5 +108,6 @@ function listen (server: Server | ReturnType<typeof createHttpServer>, port: num
 }
 
 function closeServer (server: Server | ReturnType<typeof createHttpServer>): Promise<void> {
+  if (!server.listening) return Promise.resolve()
   return new Promise((resolve) => server.close(() => resolve()))
 }

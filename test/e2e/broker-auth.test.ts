@@ -123,6 +123,27 @@ describe('broker authentication and authorisation', () => {
     await fresh.endAsync()
   })
 
+  it('revocation discards the sensor\'s session: subscriptions and anything queued for it', async () => {
+    const sessionPresent = async (password: string): Promise<boolean> => {
+      const client = await connectSensor(p, { id: other.id, password }, { clean: false })
+      // MQTT.js keeps the CONNACK it connected with.
+      const present = (client as unknown as { connackPacket?: { sessionPresent: boolean } }).connackPacket?.sessionPresent === true
+      await client.subscribeAsync(topic(other, 'errors'), { qos: 1 })
+      await client.endAsync()
+      return present
+    }
+    const first = await api(p, 'POST', `/v1/admin/sensors/${other.id}/rotate`)
+    const password = first.body.credentials.password as string
+    await sessionPresent(password)
+    // Control: without a revocation the broker keeps the session across a reconnect.
+    expect(await sessionPresent(password)).toBe(true)
+    const rotated = await api(p, 'POST', `/v1/admin/sensors/${other.id}/rotate`)
+    expect(await sessionPresent(rotated.body.credentials.password)).toBe(false)
+    await api(p, 'POST', `/v1/admin/sensors/${other.id}/suspend`)
+    await api(p, 'POST', `/v1/admin/sensors/${other.id}/resume`)
+    expect(await sessionPresent(rotated.body.credentials.password)).toBe(false)
+  })
+
   it('guards the admin API with bearer tokens and roles', async () => {
     expect((await api(p, 'GET', '/v1/admin/sensors', undefined, null)).body.code).toBe('API_ERR_UNAUTHORIZED')
     expect((await api(p, 'GET', '/v1/admin/sensors', undefined, 'sst_000000000000_wrong')).status).toBe(401)

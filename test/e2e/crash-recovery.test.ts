@@ -182,37 +182,30 @@ describe('crash recovery of the entry process', () => {
     expect(code, r.process.output()).toBe(0)
   }, 60_000)
 
-  it('on SIGTERM finishes its writes, exits 0, and loses no acknowledged reading', async () => {
+  it('on SIGTERM acknowledges what it took, exits 0, and loses no acknowledged reading', async () => {
     const r = await newRig()
-    r.process = await start(r)
+    // A long linger keeps a batch waiting at any moment: the shutdown must write it and send
+    // its PUBACKs before the sockets close, not leave it for the sensor to resend.
+    r.process = await startPlatformProcess({ dataDir: r.dataDir, httpPort: r.httpPort, mqttPort: r.mqttPort, adminToken: ADMIN_TOKEN, env: { INGEST_FLUSH_MS: '400' } })
     const stream = await registerAndConnect(r, 'bin-term')
     stream.start()
     await sleep(1_500)
 
+    stream.stop()
     const stopping = Date.now()
-    const sentBefore = stream.sent
     const { code } = await stopPlatformProcess(r.process, 'SIGTERM')
     const tookMs = Date.now() - stopping
     const ackedAtExit = new Set(stream.acked)
-    const sentAtExit = stream.sent
     expect(code, r.process.output()).toBe(0)
     expect(tookMs).toBeLessThan(5_000)
-    expect(ackedAtExit.size).toBeGreaterThan(0)
+    // Everything published before the signal was in the platform's hands: all acknowledged.
+    expect(stream.sent).toBeGreaterThan(10)
+    expect(range(stream.sent).filter((i) => !ackedAtExit.has(i))).toEqual([])
 
-    // The stream goes on while the platform is down; MQTT.js queues it.
-    await sleep(300)
     r.process = await start(r)
-    await sleep(500)
-    stream.stop()
-    await stream.settled(20_000)
-
     const stored = await storedOffsets(r, 'bin-term', stream)
-    // Acknowledged before the shutdown: all there. Unacknowledged then: resent, stored once.
-    const storedSet = new Set(stored)
-    expect([...ackedAtExit].filter((i) => !storedSet.has(i))).toEqual([])
     expect(stored).toEqual(range(stream.sent))
-    console.info('SIGTERM after', sentBefore, 'sent; exit took', tookMs, 'ms; acked at exit', ackedAtExit.size,
-      'of', sentAtExit, 'sent; total sent', stream.sent, 'stored', stored.length, 'retried', stream.retried)
+    console.info('SIGTERM: exit took', tookMs, 'ms; acked at exit', ackedAtExit.size, 'of', stream.sent, 'sent; stored', stored.length)
 
     stream.client.end(true)
     expect((await stopPlatformProcess(r.process, 'SIGTERM')).code, r.process.output()).toBe(0)
