@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
-import type { RegistrySnapshot, RegistryStore } from '../core/ports/registry-store.js'
+import type { RegistryRows, RegistrySnapshot, RegistryStore, RegistryTable } from '../core/ports/registry-store.js'
 import type { ApiToken, Sensor, SensorCredential, Zone } from '../core/sensor.js'
 
 /**
@@ -9,8 +9,7 @@ import type { ApiToken, Sensor, SensorCredential, Zone } from '../core/sensor.js
  * one row of validated JSON keyed by id: the register holds thousands of rows, is read whole
  * at start and written one entry at a time, so columns would buy nothing but migrations.
  */
-const TABLES = ['sensors', 'zones', 'credentials', 'tokens'] as const
-type Table = typeof TABLES[number]
+const TABLES: readonly RegistryTable[] = ['sensors', 'zones', 'credentials', 'tokens']
 
 export class DuckDbRegistryStore implements RegistryStore {
   readonly #instance: DuckDBInstance
@@ -33,7 +32,7 @@ export class DuckDbRegistryStore implements RegistryStore {
   }
 
   async load (): Promise<RegistrySnapshot> {
-    const read = async <T>(table: Table): Promise<T[]> => {
+    const read = async <T>(table: RegistryTable): Promise<T[]> => {
       const reader = await this.#connection.runAndReadAll(`SELECT doc FROM ${table} ORDER BY id`)
       return reader.getRowObjects().map((row) => JSON.parse(String(row.doc)) as T)
     }
@@ -50,6 +49,17 @@ export class DuckDbRegistryStore implements RegistryStore {
   putZone (zone: Zone): Promise<void> { return this.#put('zones', zone.id, zone) }
   putToken (token: ApiToken): Promise<void> { return this.#put('tokens', token.id, token) }
 
+  /** Queued with the writes: one statement at a time on the connection. */
+  get<T extends RegistryTable> (table: T, id: string): Promise<RegistryRows[T] | undefined> {
+    const next = this.#queue.then(async () => {
+      const reader = await this.#connection.runAndReadAll(`SELECT doc FROM ${table} WHERE id = $1`, [id])
+      const row = reader.getRowObjects()[0]
+      return row === undefined ? undefined : JSON.parse(String(row.doc)) as RegistryRows[T]
+    })
+    this.#queue = next.catch(() => {})
+    return next
+  }
+
   async close (): Promise<void> {
     await this.#queue.catch(() => {})
     this.#connection.closeSync()
@@ -57,7 +67,7 @@ export class DuckDbRegistryStore implements RegistryStore {
   }
 
   /** One statement at a time: a DuckDB connection is not safe for interleaved statements. */
-  #put (table: Table, id: string, doc: unknown): Promise<void> {
+  #put (table: RegistryTable, id: string, doc: unknown): Promise<void> {
     const next = this.#queue.then(async () => {
       await this.#connection.run(`INSERT OR REPLACE INTO ${table} (id, doc) VALUES ($1, $2)`, [id, JSON.stringify(doc)])
     })

@@ -2,16 +2,21 @@ import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { SensorstadError } from '../core/errors.js'
 import { polygonAreaM2 } from '../core/geo.js'
-import type { RegistryStore } from '../core/ports/registry-store.js'
+import type { RegistryStore, RegistryTable } from '../core/ports/registry-store.js'
 import type { ApiToken, Role, Sensor, SensorRegistration, Zone, ZoneInput } from '../core/sensor.js'
 import type { KindCatalog } from './kind-catalog.js'
+import { RegisterReconciler } from './register-reconciler.js'
+import { RegistryFollower } from './registry-follower.js'
 import { hashSecret, newSecret, VerifiedSecretCache, verifySecret } from './secrets.js'
 
 /**
  * The register: which sensors and zones exist, what each may send, and who may use the API.
  * Kept in memory (read on every MQTT connect and publish) and written through the
  * `RegistryStore` port. Emits `sensor-revoked` (sensor id) when a sensor is suspended or its
- * secret rotated, so the broker can close its connection.
+ * secret rotated, so the broker can close its connection. Over a store shared by several
+ * processes (one that can `watch`), it follows the changes the others make, so within a
+ * second of a suspension or rotation anywhere, every process refuses the old secret and
+ * emits `sensor-revoked` just as for a change made here.
  */
 export interface RegistryEvents {
   'sensor-revoked': [sensorId: string]
@@ -27,6 +32,8 @@ export interface RegistryOptions {
   /** `ADMIN_TOKEN`: always accepted as an admin token named `bootstrap`. */
   bootstrapAdminToken?: string | undefined
   now?: () => Date
+  /** A change of another process that could not be applied; a full reload follows, retried with backoff. */
+  onSyncError?: (err: unknown) => void
 }
 
 const TOKEN_PREFIX = 'sst_'
@@ -44,6 +51,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
   readonly #registering = new Set<string>()
   readonly #verified = new VerifiedSecretCache()
   readonly #bootstrapToken: string | undefined
+  #follower: RegistryFollower | undefined
+  #unwatch: (() => void) | undefined
 
   private constructor (store: RegistryStore, kinds: KindCatalog, options: RegistryOptions) {
     super()
@@ -62,7 +71,28 @@ export class Registry extends EventEmitter<RegistryEvents> {
     for (const zone of snapshot.zones) registry.#zones.set(zone.id, zone)
     for (const credential of snapshot.credentials) registry.#secretHashes.set(credential.sensorId, credential.secretHash)
     for (const token of snapshot.tokens) registry.#tokens.set(token.id, token)
+    if (store.watch !== undefined && store.get !== undefined) {
+      const reconciler = new RegisterReconciler(store, {
+        sensors: registry.#sensors,
+        secretHashes: registry.#secretHashes,
+        zones: registry.#zones,
+        tokens: registry.#tokens,
+        verified: registry.#verified,
+        revoked: (id) => registry.emit('sensor-revoked', id)
+      })
+      const follower = new RegistryFollower(reconciler, options.onSyncError ?? (() => {}))
+      registry.#follower = follower
+      // The store reports `reload` once it listens, which covers changes made since `load`.
+      registry.#unwatch = store.watch((change) => follower.push(change))
+    }
     return registry
+  }
+
+  /** Stops following other processes' changes; the store is closed by whoever opened it. */
+  async close (): Promise<void> {
+    this.#unwatch?.()
+    this.#unwatch = undefined
+    await this.#follower?.close()
   }
 
   // --- sensors ---
@@ -123,6 +153,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
       await this.#store.putSensor(sensor)
       this.#secretHashes.set(id, secretHash)
       this.#sensors.set(id, sensor)
+      this.#written('credentials', id)
+      this.#written('sensors', id)
       return { sensor, secret }
     } finally {
       this.#registering.delete(id)
@@ -133,11 +165,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
     const sensor = { ...this.requireSensor(id), status, updatedAt: this.#now().toISOString() }
     await this.#store.putSensor(sensor)
     this.#sensors.set(id, sensor)
-    if (status === 'suspended') {
-      const hash = this.#secretHashes.get(id)
-      if (hash !== undefined) this.#verified.forget(hash)
-      this.emit('sensor-revoked', id)
-    }
+    this.#written('sensors', id)
+    if (status === 'suspended') this.#revoke(id)
     return sensor
   }
 
@@ -150,6 +179,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     const old = this.#secretHashes.get(id)
     if (old !== undefined) this.#verified.forget(old)
     this.#secretHashes.set(id, secretHash)
+    this.#written('credentials', id)
     this.emit('sensor-revoked', id)
     return secret
   }
@@ -190,6 +220,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     }
     await this.#store.putZone(zone)
     this.#zones.set(zone.id, zone)
+    this.#written('zones', zone.id)
     return { zone, created: existing === undefined }
   }
 
@@ -206,6 +237,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     const record: ApiToken = { id, name, role, secretHash: await hashSecret(secret), createdAt: this.#now().toISOString() }
     await this.#store.putToken(record)
     this.#tokens.set(id, record)
+    this.#written('tokens', id)
     return { token: `${TOKEN_PREFIX}${id}_${secret}`, record }
   }
 
@@ -224,5 +256,23 @@ export class Registry extends EventEmitter<RegistryEvents> {
       this.#verified.remember(cacheKey, secret)
     }
     return { tokenId: id, name: record.name, role: record.role }
+  }
+
+  // --- following other processes ---
+
+  /**
+   * A write of ours is heard back from the store and applied again, which changes nothing.
+   * It is also re-read here, after the in-memory update: a newer write by another process
+   * that was applied while ours was in flight must not stay overwritten by ours.
+   */
+  #written (table: RegistryTable, id: string): void {
+    this.#follower?.push({ type: 'changed', table, id })
+  }
+
+  /** Forgets the cached secret and lets the broker close the sensor's connection. */
+  #revoke (id: string): void {
+    const hash = this.#secretHashes.get(id)
+    if (hash !== undefined) this.#verified.forget(hash)
+    this.emit('sensor-revoked', id)
   }
 }

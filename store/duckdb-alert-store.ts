@@ -33,27 +33,27 @@ const SCHEMA = [
  */
 export class DuckDbAlertStore implements AlertStore {
   readonly path: string
-  readonly #db: DuckDbDatabase
-  /** Only touched inside `#db.write`, which runs one call at a time. */
-  #lastId: number
+  #db!: DuckDbDatabase
+  /** Read from the file at open and at every reopen; only touched inside `#db.write`, which runs one call at a time. */
+  #lastId = 0
 
-  private constructor (path: string, db: DuckDbDatabase, lastId: number) {
+  private constructor (path: string) {
     this.path = path
-    this.#db = db
-    this.#lastId = lastId
   }
 
   /** Opens (creating if needed) the store at `path`, a file such as `${DATA_DIR}/alerts.duckdb`, or `:memory:`. */
   static async open (path: string): Promise<DuckDbAlertStore> {
-    const db = await DuckDbDatabase.open(path, { name: 'alert store', schema: SCHEMA })
-    try {
-      const [row] = await db.write((conn) => readRows(conn, `SELECT greatest(
-        (SELECT coalesce(max(id), 0) FROM alert_events), (SELECT max(last_id) FROM alert_ids)) AS last_id`))
-      return new DuckDbAlertStore(path, db, Number(row?.last_id ?? 0))
-    } catch (err) {
-      await db.close()
-      throw err
-    }
+    const store = new DuckDbAlertStore(path)
+    store.#db = await DuckDbDatabase.open(path, {
+      name: 'alert store',
+      schema: SCHEMA,
+      resume: async (conn) => {
+        const [row] = await readRows(conn, `SELECT greatest(
+          (SELECT coalesce(max(id), 0) FROM alert_events), (SELECT max(last_id) FROM alert_ids)) AS last_id`)
+        store.#lastId = Number(row?.last_id ?? 0)
+      }
+    })
+    return store
   }
 
   // The async methods check their arguments, then queue their write before any await, so

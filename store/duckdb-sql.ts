@@ -73,7 +73,10 @@ export async function transaction (conn: DuckDBConnection, staging: string | nul
   } catch (err) {
     // A failed COMMIT has already rolled back; ROLLBACK then has nothing to undo.
     await conn.run('ROLLBACK').catch(() => {})
-    if (staging !== null) await conn.run(`DELETE FROM temp.main.${staging}`)
+    // Emptying an in-memory TEMP table fails only on an instance DuckDB invalidated (a failed
+    // checkpoint): the error to report is still the first one, and the reopen that follows
+    // starts a new connection with empty TEMP tables.
+    if (staging !== null) await conn.run(`DELETE FROM temp.main.${staging}`).catch(() => { throw err })
     throw err
   }
 }

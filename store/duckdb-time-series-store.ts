@@ -62,7 +62,9 @@ const COMMIT_AGGREGATES = [
  *
  * Durability: a write resolves after its transaction commits, and DuckDB fsyncs the WAL
  * before COMMIT returns (see `transaction` in duckdb-sql.ts). So a resolved write survives a
- * crash of the process or the OS.
+ * crash of the process or the OS. A rejected write may still have been stored (a COMMIT that
+ * failed at its checkpoint, see duckdb-database.ts); the caller retries it, and reads show a
+ * key written twice once.
  *
  * Writes (readings, aggregates, deletes) run one at a time on one connection, because a
  * transaction spans several statements there. Reads each take a fresh connection, so they
@@ -70,25 +72,26 @@ const COMMIT_AGGREGATES = [
  */
 export class DuckDbTimeSeriesStore implements TimeSeriesStore {
   readonly path: string
-  readonly #db: DuckDbDatabase
-  #nextSeq: bigint
+  #db!: DuckDbDatabase
+  /** Read from the file at open and at every reopen; only touched inside `#db.write`. */
+  #nextSeq = 1n
 
-  private constructor (path: string, db: DuckDbDatabase, nextSeq: bigint) {
+  private constructor (path: string) {
     this.path = path
-    this.#db = db
-    this.#nextSeq = nextSeq
   }
 
   /** Opens (creating if needed) the store at `path`, a file such as `${DATA_DIR}/timeseries.duckdb`, or `:memory:`. */
   static async open (path: string): Promise<DuckDbTimeSeriesStore> {
-    const db = await DuckDbDatabase.open(path, { name: 'time-series store', schema: SCHEMA })
-    try {
-      const rows = await db.write((conn) => readRows(conn, 'SELECT coalesce(max(seq), 0) AS seq FROM readings'))
-      return new DuckDbTimeSeriesStore(path, db, BigInt(String(rows[0]?.seq ?? 0)) + 1n)
-    } catch (err) {
-      await db.close()
-      throw err
-    }
+    const store = new DuckDbTimeSeriesStore(path)
+    store.#db = await DuckDbDatabase.open(path, {
+      name: 'time-series store',
+      schema: SCHEMA,
+      resume: async (conn) => {
+        const rows = await readRows(conn, 'SELECT coalesce(max(seq), 0) AS seq FROM readings')
+        store.#nextSeq = BigInt(String(rows[0]?.seq ?? 0)) + 1n
+      }
+    })
+    return store
   }
 
   writeReadings (readings: readonly Reading[]): Promise<void> {

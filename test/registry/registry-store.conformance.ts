@@ -231,6 +231,32 @@ export function registryStoreConformance (
       })
     })
 
+    describe('get (optional)', () => {
+      it('returns one entry as last stored, by table, and undefined for an unknown id', async (ctx) => {
+        if (store.get === undefined) return ctx.skip()
+        await store.putSensor({ ...fullSensor, name: 'first version' })
+        await store.putSensor(fullSensor)
+        await store.putZone({ ...minimalZone, id: fullSensor.id })
+        await store.putCredential(credential(fullSensor.id))
+        await store.putToken(revokedToken)
+        expect(await store.get('sensors', fullSensor.id)).toStrictEqual(fullSensor)
+        expect(await store.get('zones', fullSensor.id)).toStrictEqual({ ...minimalZone, id: fullSensor.id })
+        expect(await store.get('credentials', fullSensor.id)).toStrictEqual(credential(fullSensor.id))
+        expect(await store.get('tokens', revokedToken.id)).toStrictEqual(revokedToken)
+        expect(await store.get('tokens', fullSensor.id)).toBeUndefined()
+        expect(await store.get('sensors', 'no-such-sensor')).toBeUndefined()
+      })
+
+      it('returns a copy', async (ctx) => {
+        if (store.get === undefined) return ctx.skip()
+        await store.putSensor(minimalSensor)
+        const got = await store.get('sensors', minimalSensor.id)
+        expect(got).toStrictEqual(minimalSensor)
+        got!.name = 'changed after get'
+        expect(await store.get('sensors', minimalSensor.id)).toStrictEqual(minimalSensor)
+      })
+    })
+
     it('round-trips quotes, backslashes, newlines, unicode and SQL-looking text', async () => {
       const awkward: Sensor = {
         ...fullSensor,
