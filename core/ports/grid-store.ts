@@ -2,7 +2,7 @@
  * Where mobile air-quality data lives (privacy rules 6 and 7): never raw points, only each
  * ride's contribution to a grid cell in an hour, keyed by pseudonyms that rotate daily. The
  * public sees a cell x hour only when enough distinct rides and devices contributed.
- * Implementations: memory reference and DuckDB (`store/`); every one passes
+ * Implementations: memory reference, DuckDB and PostgreSQL (`store/`); every one passes
  * `test/store/grid-store.conformance.ts`. Times are epoch ms; ranges half-open `[from, to)`.
  */
 export interface CellContribution {
