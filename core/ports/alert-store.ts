@@ -2,7 +2,7 @@ import type { AlertEvent } from '../alerts.js'
 
 /**
  * Where alert events are kept (with the crowd kind's retention). Implementations: memory
- * reference and DuckDB (`store/`), both passing `test/store/alert-store.conformance.ts`.
+ * reference, DuckDB and PostgreSQL (`store/`), all passing `test/store/alert-store.conformance.ts`.
  */
 export interface AlertQuery {
   zoneId?: string
