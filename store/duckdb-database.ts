@@ -99,19 +99,15 @@ export class DuckDbDatabase {
       // A read never touches an invalidated instance: it waits for the reopen in the write queue.
       if (this.#invalidated || this.#handle === undefined) await this.write(async () => {})
       const handle = this.#handle
-      if (this.#invalidated || handle === undefined) throw this.#failure(new Error('reopen pending'))
-      const op = (async () => {
+      if (this.#invalidated || handle === undefined) throw this.#failure(new Error('it failed again while reopening'))
+      return await this.#watch(this.#track((async () => {
         const conn = await handle.instance.connect()
         try {
           return await fn(conn)
         } finally {
           conn.closeSync()
         }
-      })()
-      this.#reads.add(op)
-      const forget = (): void => { this.#reads.delete(op) }
-      op.then(forget, forget)
-      return await this.#watch(op)
+      })(), this.#reads))
     })())
   }
 
@@ -186,9 +182,9 @@ export class DuckDbDatabase {
     return new SensorstadError('STORE_ERR_UNAVAILABLE', `The ${this.#options.name} cannot use its file: ${message}`)
   }
 
-  #track<T> (op: Promise<T>): Promise<T> {
-    this.#inFlight.add(op)
-    const forget = (): void => { this.#inFlight.delete(op) }
+  #track<T> (op: Promise<T>, set = this.#inFlight): Promise<T> {
+    set.add(op)
+    const forget = (): void => { set.delete(op) }
     op.then(forget, forget)
     return op
   }
