@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { SensorstadError } from '../core/errors.js'
 import { polygonAreaM2 } from '../core/geo.js'
-import type { RegistryStore, RegistryTable } from '../core/ports/registry-store.js'
+import type { RegistryStore } from '../core/ports/registry-store.js'
 import type { ApiToken, Role, Sensor, SensorRegistration, Zone, ZoneInput } from '../core/sensor.js'
 import type { KindCatalog } from './kind-catalog.js'
 import { RegisterReconciler } from './register-reconciler.js'
@@ -12,11 +12,11 @@ import { hashSecret, newSecret, VerifiedSecretCache, verifySecret } from './secr
 /**
  * The register: which sensors and zones exist, what each may send, and who may use the API.
  * Kept in memory (read on every MQTT connect and publish) and written through the
- * `RegistryStore` port. Emits `sensor-revoked` (sensor id) when a sensor is suspended or its
- * secret rotated, so the broker can close its connection. Over a store shared by several
- * processes (one that can `watch`), it follows the changes the others make, so within a
- * second of a suspension or rotation anywhere, every process refuses the old secret and
- * emits `sensor-revoked` just as for a change made here.
+ * `RegistryStore` port. Emits `sensor-revoked` (sensor id) once when an active sensor is
+ * suspended or its secret rotated, so the broker can close its connection. Over a store
+ * shared by several processes (one that can `watch`), it follows the changes the others make
+ * (register-reconciler.ts, registry-follower.ts): within a second of a suspension or rotation
+ * anywhere, every process refuses the old secret and emits `sensor-revoked` as for its own.
  */
 export interface RegistryEvents {
   'sensor-revoked': [sensorId: string]
@@ -51,6 +51,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
   readonly #registering = new Set<string>()
   readonly #verified = new VerifiedSecretCache()
   readonly #bootstrapToken: string | undefined
+  /** Applies every entry written, here or by another process, to the maps above. */
+  readonly #reconciler: RegisterReconciler
   #follower: RegistryFollower | undefined
   #unwatch: (() => void) | undefined
 
@@ -62,6 +64,14 @@ export class Registry extends EventEmitter<RegistryEvents> {
     this.#bootstrapToken = options.bootstrapAdminToken
     // Kept as a digest and compared in constant time like every other secret.
     if (options.bootstrapAdminToken !== undefined) this.#verified.remember(BOOTSTRAP, options.bootstrapAdminToken)
+    this.#reconciler = new RegisterReconciler(store, {
+      sensors: this.#sensors,
+      secretHashes: this.#secretHashes,
+      zones: this.#zones,
+      tokens: this.#tokens,
+      verified: this.#verified,
+      revoked: (id) => this.emit('sensor-revoked', id)
+    })
   }
 
   static async open (store: RegistryStore, kinds: KindCatalog, options: RegistryOptions = {}): Promise<Registry> {
@@ -72,15 +82,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     for (const credential of snapshot.credentials) registry.#secretHashes.set(credential.sensorId, credential.secretHash)
     for (const token of snapshot.tokens) registry.#tokens.set(token.id, token)
     if (store.watch !== undefined && store.get !== undefined) {
-      const reconciler = new RegisterReconciler(store, {
-        sensors: registry.#sensors,
-        secretHashes: registry.#secretHashes,
-        zones: registry.#zones,
-        tokens: registry.#tokens,
-        verified: registry.#verified,
-        revoked: (id) => registry.emit('sensor-revoked', id)
-      })
-      const follower = new RegistryFollower(reconciler, options.onSyncError ?? (() => {}))
+      const follower = new RegistryFollower(registry.#reconciler, options.onSyncError ?? (() => {}))
       registry.#follower = follower
       // The store reports `reload` once it listens, which covers changes made since `load`.
       registry.#unwatch = store.watch((change) => follower.push(change))
@@ -149,25 +151,28 @@ export class Registry extends EventEmitter<RegistryEvents> {
       }
       const secret = newSecret()
       const secretHash = await hashSecret(secret)
-      await this.#store.putCredential({ sensorId: id, secretHash, rotatedAt: now })
-      await this.#store.putSensor(sensor)
-      this.#secretHashes.set(id, secretHash)
-      this.#sensors.set(id, sensor)
-      this.#written('credentials', id)
-      this.#written('sensors', id)
+      await this.#exclusive(async () => {
+        // Another process may have registered the id while scrypt ran.
+        if (this.#sensors.has(id)) throw new SensorstadError('REGISTRY_ERR_CONFLICT', `Sensor ${id} already exists`, 'id')
+        await this.#store.putCredential({ sensorId: id, secretHash, rotatedAt: now })
+        await this.#store.putSensor(sensor)
+        this.#reconciler.applyCredential(id, secretHash)
+        this.#reconciler.applySensor(id, sensor)
+      })
       return { sensor, secret }
     } finally {
       this.#registering.delete(id)
     }
   }
 
+  /** Suspending an active sensor refuses its secret at once and closes its connections. */
   async setSensorStatus (id: string, status: Sensor['status']): Promise<Sensor> {
-    const sensor = { ...this.requireSensor(id), status, updatedAt: this.#now().toISOString() }
-    await this.#store.putSensor(sensor)
-    this.#sensors.set(id, sensor)
-    this.#written('sensors', id)
-    if (status === 'suspended') this.#revoke(id)
-    return sensor
+    return this.#exclusive(async () => {
+      const sensor = { ...this.requireSensor(id), status, updatedAt: this.#now().toISOString() }
+      await this.#store.putSensor(sensor)
+      this.#reconciler.applySensor(id, sensor)
+      return sensor
+    })
   }
 
   /** A new secret; the old one stops working at once and open connections are closed. */
@@ -175,12 +180,11 @@ export class Registry extends EventEmitter<RegistryEvents> {
     this.requireSensor(id)
     const secret = newSecret()
     const secretHash = await hashSecret(secret)
-    await this.#store.putCredential({ sensorId: id, secretHash, rotatedAt: this.#now().toISOString() })
-    const old = this.#secretHashes.get(id)
-    if (old !== undefined) this.#verified.forget(old)
-    this.#secretHashes.set(id, secretHash)
-    this.#written('credentials', id)
-    this.emit('sensor-revoked', id)
+    await this.#exclusive(async () => {
+      this.requireSensor(id)
+      await this.#store.putCredential({ sensorId: id, secretHash, rotatedAt: this.#now().toISOString() })
+      this.#reconciler.applyCredential(id, secretHash)
+    })
     return secret
   }
 
@@ -210,18 +214,19 @@ export class Registry extends EventEmitter<RegistryEvents> {
   }
 
   async putZone (input: ZoneInput): Promise<{ zone: Zone, created: boolean }> {
-    const existing = this.#zones.get(input.id)
-    const now = this.#now().toISOString()
-    const zone: Zone = {
-      ...input,
-      areaM2: input.areaM2 ?? Math.round(polygonAreaM2(input.geometry) * 10) / 10,
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now
-    }
-    await this.#store.putZone(zone)
-    this.#zones.set(zone.id, zone)
-    this.#written('zones', zone.id)
-    return { zone, created: existing === undefined }
+    return this.#exclusive(async () => {
+      const existing = this.#zones.get(input.id)
+      const now = this.#now().toISOString()
+      const zone: Zone = {
+        ...input,
+        areaM2: input.areaM2 ?? Math.round(polygonAreaM2(input.geometry) * 10) / 10,
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now
+      }
+      await this.#store.putZone(zone)
+      this.#reconciler.applyZone(zone.id, zone)
+      return { zone, created: existing === undefined }
+    })
   }
 
   // --- API tokens ---
@@ -235,9 +240,10 @@ export class Registry extends EventEmitter<RegistryEvents> {
     const id = randomBytes(6).toString('hex')
     const secret = newSecret()
     const record: ApiToken = { id, name, role, secretHash: await hashSecret(secret), createdAt: this.#now().toISOString() }
-    await this.#store.putToken(record)
-    this.#tokens.set(id, record)
-    this.#written('tokens', id)
+    await this.#exclusive(async () => {
+      await this.#store.putToken(record)
+      this.#reconciler.applyToken(id, record)
+    })
     return { token: `${TOKEN_PREFIX}${id}_${secret}`, record }
   }
 
@@ -261,18 +267,11 @@ export class Registry extends EventEmitter<RegistryEvents> {
   // --- following other processes ---
 
   /**
-   * A write of ours is heard back from the store and applied again, which changes nothing.
-   * It is also re-read here, after the in-memory update: a newer write by another process
-   * that was applied while ours was in flight must not stay overwritten by ours.
+   * Runs a local write and its in-memory update between the re-reads of other processes'
+   * changes, never during one: a re-read that began before our write committed could
+   * otherwise land after it and bring back the entry as it was.
    */
-  #written (table: RegistryTable, id: string): void {
-    this.#follower?.push({ type: 'changed', table, id })
-  }
-
-  /** Forgets the cached secret and lets the broker close the sensor's connection. */
-  #revoke (id: string): void {
-    const hash = this.#secretHashes.get(id)
-    if (hash !== undefined) this.#verified.forget(hash)
-    this.emit('sensor-revoked', id)
+  #exclusive<T> (write: () => Promise<T>): Promise<T> {
+    return this.#follower === undefined ? write() : this.#follower.exclusive(write)
   }
 }
