@@ -48,6 +48,8 @@ export class LiveFeed {
 
   /** Stored readings; only public fixed sensors' open fields go out. */
   push (readings: readonly Reading[]): void {
+    // Called for every stored batch: nothing to build when nobody listens.
+    if (this.#feed.listenerCount('item') === 0) return
     for (const r of readings) {
       const kind = this.#deps.registry.kinds.get(r.kind)
       const sensor = this.#deps.registry.getSensor(r.sensorId)

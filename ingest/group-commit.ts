@@ -32,7 +32,10 @@ interface Pending {
 export class GroupCommit {
   readonly #options: GroupCommitOptions
   #queue: Pending[] = []
+  /** Readings in the queue and in the write in flight. */
   #queued = 0
+  /** Readings in the queue only: what the next batch can take. */
+  #waiting = 0
   #timer: NodeJS.Timeout | undefined
   #writing: Promise<void> | undefined
   #closed = false
@@ -60,6 +63,7 @@ export class GroupCommit {
       this.#queue.push({ readings, resolve, reject })
     })
     this.#queued += readings.length
+    this.#waiting += readings.length
     this.#schedule()
     return done
   }
@@ -77,8 +81,7 @@ export class GroupCommit {
 
   #schedule (): void {
     if (this.#writing !== undefined) return
-    const waiting = this.#queue.reduce((n, p) => n + p.readings.length, 0)
-    if (waiting >= this.#options.batchMax) {
+    if (this.#waiting >= this.#options.batchMax) {
       clearTimeout(this.#timer)
       this.#timer = undefined
       this.#flush()
@@ -93,14 +96,18 @@ export class GroupCommit {
   #flush (): void {
     if (this.#writing !== undefined || this.#queue.length === 0) return
     // Take whole messages up to batchMax readings (a message larger than that goes alone).
-    const batch: Pending[] = []
+    // Counted first and cut with one splice: shifting message by message is quadratic when
+    // thousands of messages wait, which is exactly when the flush must be quick.
+    let taken = 0
     let size = 0
-    while (this.#queue.length > 0) {
-      const next = this.#queue[0]!
-      if (batch.length > 0 && size + next.readings.length > this.#options.batchMax) break
-      batch.push(this.#queue.shift()!)
-      size += next.readings.length
+    while (taken < this.#queue.length) {
+      const next = this.#queue[taken]!.readings.length
+      if (taken > 0 && size + next > this.#options.batchMax) break
+      size += next
+      taken++
     }
+    const batch = this.#queue.splice(0, taken)
+    this.#waiting -= size
     this.#writing = this.#writeWithRetry(batch.flatMap((p) => p.readings)).then(() => {
       for (const p of batch) p.resolve()
     }, (err: Error) => {

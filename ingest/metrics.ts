@@ -37,8 +37,15 @@ export function createIngestMetrics (registry: Registry, pending: () => number):
     registers: [registry],
     collect () { this.set(pending()) }
   })
+  // One labelled child per sensor, looked up once: inc({labels}) hashes the label set on every
+  // call, which is per message on the hot path. The map is bounded by the register.
+  const acceptedOf = new Map<string, { inc (n: number): void }>()
   return {
-    accepted: (sensor, kind, n) => accepted.inc({ sensor, kind }, n),
+    accepted: (sensor, kind, n) => {
+      let child = acceptedOf.get(sensor)
+      if (child === undefined) acceptedOf.set(sensor, child = accepted.labels({ sensor, kind }))
+      child.inc(n)
+    },
     rejected: (sensor, kind, code) => rejected.inc({ sensor, kind, code }),
     privacyDropped: (kind, rule, n) => dropped.inc({ kind, rule }, n)
   }
