@@ -18,11 +18,12 @@ export default [
       globals: Object.fromEntries(['window', 'document', 'fetch', 'sessionStorage', 'AbortController', 'TextDecoderStream', 'CSS', 'Intl'].map((name) => [name, 'readonly']))
     }
   },
-  boundary(['core/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'simulators'])),
-  boundary(['api/**'], ours(['broker', 'simulators'])),
-  boundary(['broker/**'], ours(['ingest', 'store', 'api', 'simulators'])),
-  boundary(['ingest/**'], ours(['broker', 'api', 'simulators', 'store'])),
-  boundary(['store/**'], ours(['registry', 'broker', 'ingest', 'api', 'simulators'])),
-  boundary(['registry/**'], ours(['broker', 'ingest', 'store', 'api', 'simulators'])),
-  boundary(['simulators/**'], ours(['registry', 'broker', 'ingest', 'store', 'api']))
+  boundary(['core/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'simulators', 'cluster', 'platform'])),
+  boundary(['cluster/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'simulators', 'platform'])),
+  boundary(['api/**'], ours(['broker', 'simulators', 'cluster', 'platform'])),
+  boundary(['broker/**'], ours(['ingest', 'store', 'api', 'simulators', 'cluster', 'platform'])),
+  boundary(['ingest/**'], ours(['broker', 'api', 'simulators', 'store', 'cluster', 'platform'])),
+  boundary(['store/**'], ours(['registry', 'broker', 'ingest', 'api', 'simulators', 'cluster', 'platform'])),
+  boundary(['registry/**'], ours(['broker', 'ingest', 'store', 'api', 'simulators', 'cluster', 'platform'])),
+  boundary(['simulators/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'cluster', 'platform']))
 ]

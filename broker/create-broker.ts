@@ -29,6 +29,19 @@ export interface BrokerDeps {
   metrics?: BrokerMetrics
   /** The clock of the limits, milliseconds; tests may hand in their own. */
   now?: () => number
+  /**
+   * Shared state of a broker cluster (issue #9, DESIGN.md section 8): `mq` routes messages
+   * between the broker processes (mqemitter-redis), `persistence` keeps sessions,
+   * subscriptions, retained messages, offline queues and wills where every process sees them
+   * (aedes-persistence-redis). Unset: both in this process's memory. The composition root
+   * makes them; the broker never imports Redis. Closing the broker closes both.
+   */
+  cluster?: BrokerClusterState
+}
+
+export interface BrokerClusterState {
+  mq: unknown
+  persistence: { destroy (): Promise<void> }
 }
 
 /** Counters for `/metrics`, kept out of the broker so it never imports prom-client's registry. */
@@ -95,10 +108,14 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
     },
 
     authorizePublish (client, packet, done) {
-      if (client === null) return done(new Error('no client'))
-      const decision = hooks.authorizePublish(client.id, packet)
+      // In a cluster a broker also publishes the wills of a broker process that died (aedes
+      // `_clearWills`): no client then, the will's sensor named in the packet. It passes the
+      // same policy as if its sensor had sent it.
+      const clientId = client?.id ?? (packet as { clientId?: unknown }).clientId
+      if (typeof clientId !== 'string') return done(new Error('no client'))
+      const decision = hooks.authorizePublish(clientId, packet)
       if (!decision.ok) {
-        log.info({ sensorId: known(client.id), reason: decision.reason }, 'mqtt publish refused')
+        log.info({ sensorId: known(clientId), reason: decision.reason }, 'mqtt publish refused')
         return done(new Error(decision.reason))
       }
       const kind = deps.kinds?.get(decision.sensor.kind)
@@ -118,7 +135,7 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
       }).then(() => done(null), (err: unknown) => {
         // Not handled (store unavailable): no PUBACK. Closing the connection makes the
         // sensor resend its unacknowledged messages when it reconnects [MQTT-4.4.0-1].
-        log.warn({ sensorId: known(client.id), err }, 'message not stored; closing connection so the sensor resends')
+        log.warn({ sensorId: known(clientId), err }, 'message not stored; closing connection so the sensor resends')
         done(err instanceof Error ? err : new Error(String(err)))
       })
     },
@@ -132,7 +149,11 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
     }
   }
 
+  if (deps.cluster !== undefined) Object.assign(options, { mq: deps.cluster.mq, persistence: deps.cluster.persistence })
   const aedes = await Aedes.createBroker(options)
+  // aedes emits 'error' when clearing a dead broker's wills fails; unheard, it would end the process.
+  // Its typings list client events only; aedes is a plain EventEmitter underneath.
+  ;(aedes as unknown as NodeJS.EventEmitter).on('error', (err: unknown) => log.error({ err }, 'mqtt broker error'))
   // Error messages of the protocol parser are ours to log; the client's bytes are not in them.
   aedes.on('clientError', (client, err) => log.debug({ sensorId: known(client.id), err: err.message }, 'mqtt client error'))
   aedes.on('connectionError', (client, err) => log.debug({ sensorId: known(client.id), err: err.message }, 'mqtt connection error'))
@@ -153,8 +174,10 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
         aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: options.retain ?? false, dup: false }, (err) => err ? reject(err) : resolve())
       })
     },
-    close () {
-      return new Promise((resolve) => aedes.close(() => resolve()))
+    async close () {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()))
+      // After aedes.close: closing clients may still store retained wills.
+      await deps.cluster?.persistence.destroy().catch((err: unknown) => log.warn({ err }, 'closing the broker\'s shared persistence failed'))
     }
   }
 }

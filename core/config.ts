@@ -1,6 +1,10 @@
 import { z } from 'zod'
 import { SensorstadError } from './errors.js'
 
+/** The parts of the platform a process can run (issue #9); `ROLE=all` is every one of them. */
+export const PROCESS_ROLES = ['broker', 'api', 'jobs'] as const
+export type ProcessRole = typeof PROCESS_ROLES[number]
+
 /**
  * Every setting of every process, read once at boot from the environment. Nothing else
  * reads `process.env`. Units are in the names (`_MS`, `_BYTES`, `_S`); `.env.example`
@@ -8,6 +12,18 @@ import { SensorstadError } from './errors.js'
  */
 const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
+
+/** `all`, or roles separated by commas (`broker`, `api,jobs`); the result lists each role once, in PROCESS_ROLES order. */
+const roles = z.string().transform((value, ctx): ProcessRole[] => {
+  const names = value.split(',').map((r) => r.trim().toLowerCase())
+  if (names.length === 1 && names[0] === 'all') return [...PROCESS_ROLES]
+  const unknown = names.filter((r) => !(PROCESS_ROLES as readonly string[]).includes(r))
+  if (unknown.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `"all", or one or more of ${PROCESS_ROLES.join(', ')} separated by commas` })
+    return z.NEVER
+  }
+  return PROCESS_ROLES.filter((r) => names.includes(r))
+})
 
 export const configSchema = z.object({
   HTTP_HOST: z.string().default('0.0.0.0'),
@@ -78,6 +94,23 @@ export const configSchema = z.object({
   INFLUX_SETUP: z.stringbool().default(true),
   /** Milliseconds before an InfluxDB request counts as failed (then retried with backoff). */
   INFLUX_TIMEOUT_MS: positiveInt.default(10_000),
+  /**
+   * What this process runs (issue #9): `all` (`npm start`), or any of `broker` (MQTT and
+   * ingest), `api` (the HTTP API), `jobs` (scheduled jobs, crowd alerts), comma-separated.
+   * Anything but all shares state with other processes: it needs REDIS_URL, DATABASE_URL and INFLUX_URL.
+   */
+  ROLE: roles.default([...PROCESS_ROLES]),
+  /** Redis shared by the processes of a deployment: broker sessions and routing, events, job locks. Unset: all in this process. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional(),
+  /** PostgreSQL for the register and the alert events, shared by every process. Unset: the embedded files under DATA_DIR. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'a postgres:// or postgresql:// URL' }).optional(),
+  /** This process's name among its peers (leases, logs); unset: host name and process id. */
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'up to 64 letters, digits, _ . : or -').optional(),
+  /**
+   * Crowd alerts run in one jobs process at a time, under a lease in Redis renewed every third
+   * of this; when its holder dies another takes over within this plus a third, milliseconds.
+   */
+  LEADER_LEASE_MS: z.coerce.number().int().min(300).default(10_000),
   /** Crowd alerts: a level drops only once density is this fraction below its threshold. */
   ALERT_HYSTERESIS: z.coerce.number().min(0).max(0.5).default(0.1),
   /** Crowd alerts: a higher level must hold this long before it is raised, seconds. */
@@ -100,6 +133,11 @@ export const configSchema = z.object({
   if ((config.INFLUX_USER === undefined) !== (config.INFLUX_PASSWORD === undefined)) {
     ctx.addIssue({ code: 'custom', path: ['INFLUX_USER'], message: 'INFLUX_USER and INFLUX_PASSWORD go together' })
   }
+  if (config.ROLE.length < PROCESS_ROLES.length) {
+    for (const name of ['REDIS_URL', 'DATABASE_URL', 'INFLUX_URL'] as const) {
+      if (config[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is required when ROLE is not all: the processes share their state through it` })
+    }
+  }
   if (config.MQTT_TLS_PORT !== undefined) {
     for (const name of ['MQTT_TLS_CERT_PATH', 'MQTT_TLS_KEY_PATH'] as const) {
       if (config[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is required when MQTT_TLS_PORT is set` })
@@ -111,6 +149,23 @@ export type Config = z.infer<typeof configSchema>
 
 /** Variables whose value is never echoed in an error message. */
 const SECRET_VARIABLES: ReadonlySet<string> = new Set<keyof Config>(['ADMIN_TOKEN', 'INFLUX_TOKEN', 'INFLUX_PASSWORD'])
+/** URLs that may carry a password (`redis://:secret@host`): echoed without it. */
+const URL_VARIABLES: ReadonlySet<string> = new Set<keyof Config>(['INFLUX_URL', 'REDIS_URL', 'DATABASE_URL'])
+
+/**
+ * A URL as it may be shown in an error, a log line or a banner: its password replaced by
+ * `hidden`. Text that is not a URL is not shown at all, since where a password sits in it
+ * cannot be told.
+ */
+export function withoutPassword (url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== '') parsed.password = 'hidden'
+    return parsed.toString()
+  } catch {
+    return '(hidden: not a URL)'
+  }
+}
 
 /** Parses the environment; a bad value stops the boot with a message naming the variable. */
 export function loadConfig (env: Record<string, string | undefined>): Config {
@@ -124,7 +179,8 @@ export function loadConfig (env: Record<string, string | undefined>): Config {
     const lines = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?')
       // A refused secret is still somebody's secret; the boot log must not carry it.
-      const shown = SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(env[name] ?? '')
+      const value = env[name] ?? ''
+      const shown = SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(URL_VARIABLES.has(name) && value !== '' ? withoutPassword(value) : value)
       return `  ${name}=${shown}: ${issue.message}`
     })
     throw new SensorstadError('CONFIG_ERR_INVALID', `Invalid configuration, fix these environment variables:\n${lines.join('\n')}`, String(result.error.issues[0]?.path[0]))

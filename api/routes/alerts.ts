@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { alertEventSchema, zoneAlertStateSchema, type AlertEvent } from '../../core/alerts.js'
@@ -10,6 +9,10 @@ import type { AlertsFeed } from '../deps.js'
  * Crowd alerts for enforcement (role enforcement or admin): the state of every zone with
  * recent events, a live Server-Sent Events stream that resumes with Last-Event-ID, and
  * acknowledgement, which records who and when (the audit trail) and is logged.
+ *
+ * The feed brings acknowledgements too, made here or in another API process: an event that
+ * arrives with `ack` set is one (the feed's store announces each acknowledgement it takes;
+ * new events always arrive with `ack` null).
  */
 const HEARTBEAT_MS = 15_000
 
@@ -17,9 +20,6 @@ const alertsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preValidation', app.requireRole('enforcement', 'admin'))
   // Open streams end when the server closes; otherwise close would wait for every viewer.
   const streams = new Set<() => void>()
-  // Acknowledgements go to every open stream of this process, so other viewers see them at once.
-  const acks = new EventEmitter<{ ack: [AlertEvent] }>()
-  acks.setMaxListeners(0)
   app.addHook('preClose', async () => { for (const end of streams) end() })
   const feed = (): AlertsFeed => {
     if (app.deps.alerts === undefined) throw new SensorstadError('API_ERR_INTERNAL', 'Alerts are not running in this process')
@@ -60,7 +60,6 @@ const alertsRoutes: FastifyPluginAsyncZod = async (app) => {
     const event = await feed().store.acknowledge(request.params.id, { by: principal.name, tokenId: principal.tokenId, at: new Date().toISOString() })
     if (event === undefined) throw new SensorstadError('API_ERR_NOT_FOUND', `No alert event ${request.params.id}`, 'id')
     request.log.info({ alertId: event.id, zoneId: event.zoneId, by: principal.name, tokenId: principal.tokenId }, 'alert acknowledged')
-    acks.emit('ack', event)
     return event
   })
 
@@ -94,6 +93,9 @@ const alertsRoutes: FastifyPluginAsyncZod = async (app) => {
     const unsubscribe = alerts.subscribe((item) => {
       if (item.type === 'zones') {
         res.write(`event: zones\ndata: ${JSON.stringify(item.zones)}\n\n`)
+      } else if (item.event.ack !== null) {
+        // Every viewer sees an acknowledgement at once, whoever took it.
+        res.write(`event: ack\ndata: ${JSON.stringify(item.event)}\n\n`)
       } else if (replaying) {
         held.push(item.event)
       } else if (BigInt(item.event.id) > lastSent) {
@@ -101,13 +103,10 @@ const alertsRoutes: FastifyPluginAsyncZod = async (app) => {
         sendEvent(item.event)
       }
     })
-    const onAck = (event: AlertEvent): void => { res.write(`event: ack\ndata: ${JSON.stringify(event)}\n\n`) }
-    acks.on('ack', onAck)
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS)
     const end = (): void => {
       clearInterval(heartbeat)
       unsubscribe()
-      acks.off('ack', onAck)
       streams.delete(end)
       res.end()
     }

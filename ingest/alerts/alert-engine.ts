@@ -14,7 +14,9 @@ import { ZoneAlertMachine } from './zone-alert-machine.js'
  * gone quiet. Every change is stored as an event and pushed to subscribers (the SSE stream).
  *
  * Ingest calls `observe` with crowd readings once they are stored; the platform calls
- * `tick` every few seconds. Levels start at normal when the process starts.
+ * `tick` every few seconds. The engine keeps its state in memory, so one process at a time
+ * runs it (the jobs leader, issue #9); a process that takes over, or starts again, calls
+ * `resume` with what the stores hold, and levels go on from there.
  */
 export interface AlertEngineDeps {
   zones: () => readonly Zone[]
@@ -29,7 +31,19 @@ export interface AlertEngineDeps {
   minDurationMs: number
 }
 
+/**
+ * What subscribers hear: a new alert event, or the zone states when they changed. An event
+ * carried again with `ack` set is its acknowledgement (the API's feed passes those on; the
+ * engine itself only emits new events, whose `ack` is null).
+ */
 export type AlertFeedItem = { type: 'alert', event: AlertEvent } | { type: 'zones', zones: ZoneAlertState[] }
+
+/** A zone's level and silent monitors as its stored events last said. */
+interface ResumedZone {
+  level: AlertLevel
+  since: number
+  silent: Set<string>
+}
 
 interface ZoneTrack {
   machine: ZoneAlertMachine
@@ -48,6 +62,7 @@ export class AlertEngine {
   /** Latest count and time per monitor. */
   readonly #latest = new Map<string, { value: number, time: number }>()
   readonly #zones = new Map<string, ZoneTrack>()
+  readonly #resumed = new Map<string, ResumedZone>()
   #states: ZoneAlertState[] = []
   #ticking: Promise<void> = Promise.resolve()
 
@@ -62,6 +77,35 @@ export class AlertEngine {
       if (r.field !== this.#deps.countField) continue
       const seen = this.#latest.get(r.sensorId)
       if (seen === undefined || r.time >= seen.time) this.#latest.set(r.sensorId, { value: r.value, time: r.time })
+    }
+  }
+
+  /**
+   * Starts again from what the stores hold: the latest count of every monitor, and for each
+   * zone the level and silent monitors its events (any order, e.g. the newest thousand) last
+   * gave. So a zone that was critical when the previous leader died is not lowered to normal
+   * and raised again after ALERT_MIN_DURATION_S, and a monitor already reported silent is not
+   * reported twice. A zone without events starts at normal. Counts already observed stay
+   * where newer than `latest` (a standby hears them while it waits).
+   */
+  resume (latest: readonly Reading[], events: readonly AlertEvent[]): void {
+    this.#zones.clear()
+    this.#resumed.clear()
+    this.#states = []
+    this.observe(latest)
+    const ordered = [...events].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0))
+    for (const event of ordered) {
+      const time = Date.parse(event.time)
+      const zone = this.#resumed.get(event.zoneId) ?? { level: 'normal', since: time, silent: new Set<string>() }
+      if (event.type === 'level') {
+        zone.level = event.level
+        zone.since = time
+      }
+      for (const id of event.sensorIds) {
+        if (event.type === 'no-signal') zone.silent.add(id)
+        if (event.type === 'signal') zone.silent.delete(id)
+      }
+      this.#resumed.set(event.zoneId, zone)
     }
   }
 
@@ -133,11 +177,12 @@ export class AlertEngine {
     const key = JSON.stringify([zone.areaM2, thresholds])
     const existing = this.#zones.get(zone.id)
     if (existing !== undefined && existing.thresholdsKey === key) return existing
+    const resumed = this.#resumed.get(zone.id)
     const machine = new ZoneAlertMachine(
       { thresholds: { unit: thresholds.unit ?? 'perM2', busy: thresholds.busy, crowded: thresholds.crowded, critical: thresholds.critical }, areaM2: zone.areaM2, hysteresis: this.#deps.hysteresis, minDurationMs: this.#deps.minDurationMs },
-      existing === undefined ? { level: 'normal', since: now } : { level: existing.machine.level, since: existing.machine.levelSince }
+      existing === undefined ? { level: resumed?.level ?? 'normal', since: resumed?.since ?? now } : { level: existing.machine.level, since: existing.machine.levelSince }
     )
-    const track: ZoneTrack = { machine, areaM2: zone.areaM2, thresholdsKey: key, silent: existing?.silent ?? new Set(), samples: existing?.samples ?? [], count: existing?.count ?? 0 }
+    const track: ZoneTrack = { machine, areaM2: zone.areaM2, thresholdsKey: key, silent: existing?.silent ?? resumed?.silent ?? new Set(), samples: existing?.samples ?? [], count: existing?.count ?? 0 }
     this.#zones.set(zone.id, track)
     return track
   }

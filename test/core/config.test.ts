@@ -31,6 +31,8 @@ const DEFAULTS = {
   INFLUX_DB: 'sensorstad',
   INFLUX_SETUP: true,
   INFLUX_TIMEOUT_MS: 10_000,
+  ROLE: ['broker', 'api', 'jobs'],
+  LEADER_LEASE_MS: 10_000,
   ALERT_HYSTERESIS: 0.1,
   ALERT_MIN_DURATION_S: 60,
   ALERT_TICK_S: 10,

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt, { type MqttClient } from 'mqtt'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, registration, ROOT } from '../helpers/platform.js'
+import { ADMIN_TOKEN, registration } from '../helpers/platform.js'
+import { NumberedStream } from '../helpers/numbered-stream.js'
 import { freePort, startPlatformProcess, stopPlatformProcess, type PlatformProcess } from '../helpers/platform-process.js'
 
 /**
@@ -14,13 +15,6 @@ import { freePort, startPlatformProcess, stopPlatformProcess, type PlatformProce
  * durably written; writes are idempotent on sensor, field and time).
  */
 const KILL_POINTS = 6
-/**
- * Messages sent but not yet acknowledged, which bounds what is resent after a restart. The
- * wastebin kind lets one sensor publish a burst of 100 messages per process (its rate limit,
- * registry/kinds/wastebin.json); 20 resent plus 40 a second for at most 1.5 s stays below.
- */
-const MAX_IN_FLIGHT = 20
-const SEND_EVERY_MS = 25
 
 interface Rig {
   dataDir: string
@@ -60,58 +54,6 @@ async function http (r: Rig, method: string, path: string, body?: unknown): Prom
   return parsed
 }
 
-/**
- * A sensor sending reading i with time t0 + i ms, so each reading is its own key. MQTT.js
- * keeps unacknowledged QoS 1 messages and resends them on every reconnect; with clean: false
- * their callbacks survive a lost connection, so `acked` holds exactly the PUBACKs received.
- */
-class NumberedStream {
-  readonly t0 = Date.now() - 60_000
-  readonly acked = new Set<number>()
-  /**
-   * Publishes MQTT.js gave up on with an error instead of a PUBACK, sent again, as a sensor
-   * does. MQTT.js replays its stored messages one at a time after a reconnect; publishes made
-   * meanwhile wait in a queue that it fails with 'Connection closed', unsent, when the
-   * connection drops again before the replay ends (mqtt 5.16 `_flushStoreProcessingQueue`).
-   */
-  retried = 0
-  sent = 0
-  #timer: NodeJS.Timeout | undefined
-
-  constructor (readonly client: MqttClient, readonly topic: string) {}
-
-  start (): void {
-    this.#timer = setInterval(() => {
-      if (this.sent - this.acked.size < MAX_IN_FLIGHT) this.#publish(this.sent++)
-    }, SEND_EVERY_MS)
-  }
-
-  stop (): void {
-    clearInterval(this.#timer)
-  }
-
-  #publish (i: number): void {
-    const payload = JSON.stringify({ fillingLevel: i % 100, time: new Date(this.t0 + i).toISOString() })
-    this.client.publish(this.topic, payload, { qos: 1 }, (err) => {
-      if (err === undefined || err === null) {
-        this.acked.add(i)
-      } else {
-        this.retried++
-        setTimeout(() => this.#publish(i), 100)
-      }
-    })
-  }
-
-  /** Resolves once every reading sent has its PUBACK (or fails after `timeoutMs`). */
-  async settled (timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    while (this.acked.size < this.sent) {
-      if (Date.now() > deadline) throw new Error(`${this.sent - this.acked.size} of ${this.sent} readings never acknowledged`)
-      await sleep(25)
-    }
-  }
-}
-
 async function registerAndConnect (r: Rig, id: string): Promise<NumberedStream> {
   const registered = await http(r, 'POST', '/v1/admin/sensors', registration('wastebin', id))
   const client = await mqtt.connectAsync({
@@ -128,7 +70,7 @@ async function registerAndConnect (r: Rig, id: string): Promise<NumberedStream> 
   // Refused connections while the platform is down are expected; MQTT.js retries them.
   client.on('error', () => {})
   r.client = client
-  return new NumberedStream(client, `${ROOT}/wastebin/${id}/json`)
+  return new NumberedStream(id, client)
 }
 
 /** The stored readings of `id` as offsets from t0, through the API, in order. */
@@ -174,7 +116,7 @@ describe('crash recovery of the entry process', () => {
     expect(stream.acked.size).toBe(stream.sent)
     const stored = await storedOffsets(r, 'bin-crash', stream)
     // Exactly once: the same keys as acknowledged, none twice.
-    expect(stored).toEqual([...stream.acked].sort((a, b) => a - b))
+    expect(stored).toEqual([...stream.acked.keys()].sort((a, b) => a - b))
     console.info('kill -9 points', kills, 'readings sent', stream.sent, 'acked', stream.acked.size, 'stored', stored.length, 'publishes retried', stream.retried)
 
     stream.client.end(true)
@@ -195,7 +137,7 @@ describe('crash recovery of the entry process', () => {
     const stopping = Date.now()
     const { code } = await stopPlatformProcess(r.process, 'SIGTERM')
     const tookMs = Date.now() - stopping
-    const ackedAtExit = new Set(stream.acked)
+    const ackedAtExit = new Set(stream.acked.keys())
     expect(code, r.process.output()).toBe(0)
     expect(tookMs).toBeLessThan(5_000)
     // Everything published before the signal was in the platform's hands: all acknowledged.
