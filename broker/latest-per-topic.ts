@@ -5,13 +5,14 @@
  * readings costs one retained publish per topic per interval instead of one per reading, so
  * the open feed cannot become the broker's bottleneck. Topics waiting are bounded by what
  * exists (sensors x fields); a publish that fails is logged by the caller and not retried,
- * since a newer value follows.
+ * since a newer value follows. Values are serialised as JSON when published, so a value
+ * replaced before its turn costs nothing but the map entry.
  */
 export class LatestPerTopic {
   readonly #publish: (topic: string, payload: string) => Promise<void>
   readonly #intervalMs: number
   readonly #onError: (err: unknown) => void
-  #waiting = new Map<string, string>()
+  #waiting = new Map<string, unknown>()
   #timer: NodeJS.Timeout | undefined
   #closed = false
 
@@ -21,9 +22,9 @@ export class LatestPerTopic {
     this.#onError = onError
   }
 
-  offer (topic: string, payload: string): void {
+  offer (topic: string, value: unknown): void {
     if (this.#closed) return
-    this.#waiting.set(topic, payload)
+    this.#waiting.set(topic, value)
     this.#timer ??= setTimeout(() => this.#flush(), this.#intervalMs)
   }
 
@@ -38,6 +39,6 @@ export class LatestPerTopic {
     this.#timer = undefined
     const batch = this.#waiting
     this.#waiting = new Map()
-    await Promise.all([...batch].map(([topic, payload]) => this.#publish(topic, payload).catch(this.#onError)))
+    await Promise.all([...batch].map(([topic, value]) => this.#publish(topic, JSON.stringify(value)).catch(this.#onError)))
   }
 }

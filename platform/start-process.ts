@@ -104,7 +104,7 @@ function announceLive (ctx: ProcessContext, live: LiveFeed, publisher: SensorBro
       (err) => logger.warn({ err }, 'open data publish failed'))
   let pending: LiveItem[] = []
   const unsubscribe = live.subscribe((item) => {
-    retained?.offer(`open/v1/${item.topic}`, JSON.stringify(item.data))
+    retained?.offer(`open/v1/${item.topic}`, item.data)
     if (pending.push(item) > 1) return
     setImmediate(() => {
       const items = pending
