@@ -59,6 +59,9 @@ export interface SensorBroker {
   close (): Promise<void>
 }
 
+/** Deliveries in progress before mqemitter queues (see the options below): never, in practice. */
+const MQ_CONCURRENCY = 1_000_000
+
 export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
   const hooks = createHooks(deps.directory, deps.topicRoot)
   /**
@@ -74,6 +77,12 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
   const failures = createAttemptLimiter({ max: deps.authFailures?.max ?? 10, windowMs: (deps.authFailures?.windowS ?? 60) * 1000, now })
 
   const options: AedesOptions = {
+    // mqemitter queues messages past `concurrency` deliveries in progress and, when they
+    // complete synchronously (no subscriber matches), drains that queue by recursion: under a
+    // flood with a live subscriber the process dies of "Maximum call stack size exceeded"
+    // (aedes' default 100; the bench's overload scenario hit it). Deliveries are bounded
+    // anyway, by each connection's in-flight window and the drain timeout of slow readers.
+    concurrency: MQ_CONCURRENCY,
     connectTimeout: deps.connectTimeoutS * 1000,
     drainTimeout: (deps.drainTimeoutS ?? 30) * 1000,
     // Sensor ids are up to 64 characters (core/topics.ts ID_PATTERN).
@@ -149,7 +158,11 @@ export async function createBroker (deps: BrokerDeps): Promise<SensorBroker> {
     }
   }
 
-  if (deps.cluster !== undefined) Object.assign(options, { mq: deps.cluster.mq, persistence: deps.cluster.persistence })
+  if (deps.cluster !== undefined) {
+    // A given emitter keeps the concurrency it was made with; the same reason applies.
+    Object.assign(deps.cluster.mq as object, { concurrency: MQ_CONCURRENCY })
+    Object.assign(options, { mq: deps.cluster.mq, persistence: deps.cluster.persistence })
+  }
   const aedes = await Aedes.createBroker(options)
   // aedes emits 'error' when clearing a dead broker's wills fails; unheard, it would end the process.
   // Its typings list client events only; aedes is a plain EventEmitter underneath.
