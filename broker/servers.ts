@@ -41,6 +41,8 @@ export async function listenMqtt (broker: SensorBroker, options: MqttListenOptio
   // Tracked so that close() ends them: a net server's close waits for every socket.
   const sockets = new Set<Socket>()
   const accept = (socket: Socket): void => {
+    // A PUBACK is a 4-byte packet: with Nagle on, it waits for the sensor's delayed ACK.
+    socket.setNoDelay(true)
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
     guardPacketSize(socket, options.maxPacketBytes, oversize(socket.remoteAddress))

@@ -12,7 +12,8 @@ const aedes = await Aedes.createBroker({
   maxClientsIdLength: 64,
   maxTopicLevels: 16
 })
-const server = createServer(aedes.handle)
+// No Nagle, as on the platform's listeners (broker/servers.ts), so latencies compare.
+const server = createServer({ noDelay: true }, aedes.handle)
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`)
 })
