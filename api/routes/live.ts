@@ -40,7 +40,16 @@ const liveRoutes: FastifyPluginAsyncZod = async (app) => {
     })
     res.write('retry: 3000\n\n')
     const unsubscribe = feed.subscribe((item) => {
-      if (kind === undefined || item.kind === kind) res.write(`event: ${item.type}\ndata: ${JSON.stringify(item.data)}\n\n`)
+      if (kind !== undefined && item.kind !== kind) return
+      // A reader that does not keep up is let go rather than buffered without bound; its
+      // EventSource reconnects after `retry` and carries on from the live edge.
+      if (res.writableLength > MAX_BUFFERED_BYTES) {
+        end()
+        // end() would wait for the backlog to be read; this reader will not read it.
+        res.destroy()
+        return
+      }
+      res.write(eventText(item))
     })
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS)
     const end = (): void => {
@@ -53,4 +62,15 @@ const liveRoutes: FastifyPluginAsyncZod = async (app) => {
     request.raw.on('close', end)
   })
 }
+/** Bytes waiting for one slow reader before it is disconnected. */
+const MAX_BUFFERED_BYTES = 1024 * 1024
+
+/** One serialisation per item, however many streams send it. */
+const texts = new WeakMap<object, string>()
+function eventText (item: { type: string, data: unknown }): string {
+  let text = texts.get(item)
+  if (text === undefined) texts.set(item, text = `event: ${item.type}\ndata: ${JSON.stringify(item.data)}\n\n`)
+  return text
+}
+
 export default liveRoutes
