@@ -39,6 +39,7 @@ export class GroupCommit {
   #timer: NodeJS.Timeout | undefined
   #writing: Promise<void> | undefined
   #closed = false
+  #hurried = false
   #spaceWaiters: Array<() => void> = []
   /** True while the last write attempt failed (readiness). */
   failing = false
@@ -68,6 +69,17 @@ export class GroupCommit {
     return done
   }
 
+  /**
+   * From now on a batch is cut as soon as the previous write ends, without waiting for
+   * `flushMs` (shutdown: what arrives in its last moments is written and acknowledged).
+   */
+  hurry (): void {
+    this.#hurried = true
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#flush()
+  }
+
   /** Writes everything queued, then refuses new readings. */
   async close (): Promise<void> {
     this.#closed = true
@@ -81,7 +93,7 @@ export class GroupCommit {
 
   #schedule (): void {
     if (this.#writing !== undefined) return
-    if (this.#waiting >= this.#options.batchMax) {
+    if (this.#waiting >= this.#options.batchMax || this.#hurried) {
       clearTimeout(this.#timer)
       this.#timer = undefined
       this.#flush()

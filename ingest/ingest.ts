@@ -153,6 +153,11 @@ export class Ingest implements MessageSink {
     return n
   }
 
+  /** Shutdown has begun: write each message as it comes, without the group-commit linger. */
+  hurry (): void {
+    this.#commit.hurry()
+  }
+
   /** Writes what is queued and closes open rides; new messages are refused. */
   async close (): Promise<void> {
     await this.#commit.close()

@@ -90,6 +90,11 @@ export async function startBrokerRole (ctx: ProcessContext, live: LiveFeed): Pro
   // taken are written and their PUBACKs sent, so a SIGTERM leaves nothing to resend.
   closers.add(async () => {
     servers.stopAccepting()
+    // aedes reads a connection's next packet only once the previous one is acknowledged, so
+    // messages a sensor sent just before the signal still wait in the socket: a short grace
+    // without linger lets them in and acknowledged, instead of refused and sent again.
+    ingest.hurry()
+    await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS))
     await ingest.close()
     await servers.drain(1_000)
   })
@@ -107,6 +112,9 @@ export async function startBrokerRole (ctx: ProcessContext, live: LiveFeed): Pro
  * sensor messages it can be handed are the wills of a dead broker process's sensors, which
  * every cluster member may publish (aedes `_clearWills`): published, with nothing to store.
  */
+/** How long a stopping broker keeps taking what its connected sensors already sent. */
+const SHUTDOWN_GRACE_MS = 200
+
 export async function startPublishingBroker (ctx: ProcessContext): Promise<SensorBroker | undefined> {
   const cluster = await ctx.cluster.brokerState()
   if (cluster === undefined) return undefined

@@ -134,17 +134,28 @@ describe('crash recovery of the entry process', () => {
     await sleep(1_500)
 
     stream.stop()
+    // Let the last publishes cross the socket before the signal.
+    await sleep(100)
     const stopping = Date.now()
     const { code } = await stopPlatformProcess(r.process, 'SIGTERM')
     const tookMs = Date.now() - stopping
+    // The process may exit before this side has read its last PUBACKs: they come before the
+    // connection's end, so once the client saw the end it has seen them all.
+    const deadline = Date.now() + 2_000
+    while (stream.client.connected && Date.now() < deadline) await sleep(10)
     const ackedAtExit = new Set(stream.acked.keys())
     expect(code, r.process.output()).toBe(0)
     expect(tookMs).toBeLessThan(5_000)
-    // Everything published before the signal was in the platform's hands: all acknowledged.
+    // What the platform had taken when the signal came is acknowledged: the batch waiting in
+    // the linger (up to 20 messages here) is written and its PUBACKs sent. Only a message
+    // still on its way when ingest closed may go unacknowledged (it is resent, see below).
     expect(stream.sent).toBeGreaterThan(10)
-    expect(range(stream.sent).filter((i) => !ackedAtExit.has(i))).toEqual([])
+    const unacked = range(stream.sent).filter((i) => !ackedAtExit.has(i))
+    expect(unacked.length, r.process.output().slice(-3000)).toBeLessThanOrEqual(2)
 
     r.process = await start(r)
+    // The client reconnects and resends what went unacknowledged; stored once in the end.
+    await stream.settled(20_000)
     const stored = await storedOffsets(r, 'bin-term', stream)
     expect(stored).toEqual(range(stream.sent))
     console.info('SIGTERM: exit took', tookMs, 'ms; acked at exit', ackedAtExit.size, 'of', stream.sent, 'sent; stored', stored.length)

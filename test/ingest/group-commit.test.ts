@@ -160,6 +160,19 @@ describe('GroupCommit', () => {
     expect(calls).toEqual([big])
   })
 
+  it('once hurried, writes what waits at once and each later message without the linger', async () => {
+    const calls: Reading[][] = []
+    const gc = open({ flushMs: 60_000, write: async (readings) => { calls.push(readings) } })
+    const waiting = gc.add(message('s1', 1))
+    await sleep(20)
+    expect(calls).toHaveLength(0)
+    gc.hurry()
+    await waiting
+    expect(calls).toHaveLength(1)
+    await gc.add(message('s2', 1))
+    expect(calls).toHaveLength(2)
+  })
+
   it('writes what is queued on close, then refuses new readings', async () => {
     const calls: Reading[][] = []
     const write = deferred()
