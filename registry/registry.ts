@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
 import { SensorstadError } from '../core/errors.js'
 import { polygonAreaM2 } from '../core/geo.js'
 import type { RegistryStore } from '../core/ports/registry-store.js'
 import type { ApiToken, Role, Sensor, SensorRegistration, Zone, ZoneInput } from '../core/sensor.js'
 import type { KindCatalog } from './kind-catalog.js'
-import { RegisterReconciler } from './register-reconciler.js'
+import { RegisterReconciler, type RegisterMaps } from './register-reconciler.js'
 import { RegistryFollower } from './registry-follower.js'
 import { hashSecret, newSecret, VerifiedSecretCache, verifySecret } from './secrets.js'
 
@@ -17,10 +18,16 @@ import { hashSecret, newSecret, VerifiedSecretCache, verifySecret } from './secr
  * shared by several processes (one that can `watch`), it follows the changes the others make
  * (register-reconciler.ts, registry-follower.ts): within a second of a suspension or rotation
  * anywhere, every process refuses the old secret and emits `sensor-revoked` as for its own.
+ * Emits `changed` after a sensor or zone entry changed in memory, by this process or another
+ * (heard through the follower), so what is derived from the register (the SensorThings
+ * catalogue) can be rebuilt; tokens and credentials are not part of the public register.
  */
 export interface RegistryEvents {
   'sensor-revoked': [sensorId: string]
+  changed: [change: RegisterChange]
 }
+
+export interface RegisterChange { table: 'sensors' | 'zones', id: string }
 
 export interface TokenPrincipal {
   tokenId: string
@@ -64,7 +71,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     this.#bootstrapToken = options.bootstrapAdminToken
     // Kept as a digest and compared in constant time like every other secret.
     if (options.bootstrapAdminToken !== undefined) this.#verified.remember(BOOTSTRAP, options.bootstrapAdminToken)
-    this.#reconciler = new RegisterReconciler(store, {
+    this.#reconciler = new ReportingReconciler(store, (change) => this.emit('changed', change), {
       sensors: this.#sensors,
       secretHashes: this.#secretHashes,
       zones: this.#zones,
@@ -273,5 +280,33 @@ export class Registry extends EventEmitter<RegistryEvents> {
    */
   #exclusive<T> (write: () => Promise<T>): Promise<T> {
     return this.#follower === undefined ? write() : this.#follower.exclusive(write)
+  }
+}
+
+/**
+ * The reconciler through which every change of the in-memory register passes (own writes,
+ * re-reads and reloads alike), reporting the sensor and zone entries that differ afterwards.
+ * An entry heard back unchanged from the store reports nothing.
+ */
+class ReportingReconciler extends RegisterReconciler {
+  readonly #maps: RegisterMaps
+  readonly #changed: (change: RegisterChange) => void
+
+  constructor (store: RegistryStore, changed: (change: RegisterChange) => void, maps: RegisterMaps) {
+    super(store, maps)
+    this.#maps = maps
+    this.#changed = changed
+  }
+
+  override applySensor (id: string, sensor: Sensor | undefined): void {
+    const before = this.#maps.sensors.get(id)
+    super.applySensor(id, sensor)
+    if (!isDeepStrictEqual(before, sensor)) this.#changed({ table: 'sensors', id })
+  }
+
+  override applyZone (id: string, zone: Zone | undefined): void {
+    const before = this.#maps.zones.get(id)
+    super.applyZone(id, zone)
+    if (!isDeepStrictEqual(before, zone)) this.#changed({ table: 'zones', id })
   }
 }

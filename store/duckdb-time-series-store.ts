@@ -1,8 +1,9 @@
-import type { AggregateQuery, RangeQuery, SeriesFilter, TimeSeriesStore } from '../core/ports/time-series-store.js'
+import type { DuckDBConnection } from '@duckdb/node-api'
+import { firstOpenWindow, type AggregateQuery, type RangeQuery, type SeriesFilter, type TimeSeriesStore } from '../core/ports/time-series-store.js'
 import type { Aggregate, Reading } from '../core/reading.js'
 import { WINDOW_MS, type Window } from '../core/windows.js'
 import { DuckDbDatabase } from './duckdb-database.js'
-import { Query, readRows, stage, transaction, type Row } from './duckdb-sql.js'
+import { Query, readRows, stage, transaction } from './duckdb-sql.js'
 import { DEFAULT_LIMIT, readingRangeOfWindows } from './query-range.js'
 
 /*
@@ -144,12 +145,12 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
         SELECT sensor_id, kind, field, time, value FROM deduped
         ORDER BY sensor_id, field, time
         LIMIT ${q.bigint('limit', query.limit ?? DEFAULT_LIMIT)}`
-      return (await readRows(conn, sql, q)).map(toReading)
+      return readReadings(conn, sql, q)
     })
   }
 
   aggregates (query: AggregateQuery): Promise<Aggregate[]> {
-    return this.#db.read(async (conn) => (await readRows(conn, ...aggregatesSql(query))).map((row) => toAggregate(row, query.window)))
+    return this.#db.read((conn) => readAggregates(conn, query.window, ...aggregatesSql(query)))
   }
 
   latest (filter: SeriesFilter): Promise<Reading[]> {
@@ -158,7 +159,7 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
       const sql = `SELECT sensor_id, kind, field, time, value FROM latest
         WHERE true ${q.filter(filter)}
         ORDER BY sensor_id, field`
-      return (await readRows(conn, sql, q)).map(toReading)
+      return readReadings(conn, sql, q)
     })
   }
 
@@ -190,11 +191,15 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
 
 /**
  * `auto` takes the stored window of each (sensor, field, start) where there is one and the
- * window computed from readings elsewhere; both are selected by start in [from, to).
+ * window computed from readings elsewhere; both are selected by start in [from, to). Windows
+ * before `firstOpenWindow` (final, see the port) are read from the stored table only.
  */
 function aggregatesSql (query: AggregateQuery): [string, SeriesQuery] {
   const q = new SeriesQuery()
-  const source = query.source ?? 'auto'
+  const computedFrom = Math.max(query.from, firstOpenWindow(query))
+  const requested = query.source ?? 'auto'
+  // Every window final: nothing to compute, so no readings are read.
+  const source = requested === 'auto' && computedFrom >= query.to ? 'stored' : requested
   const select = (from: string): string => `SELECT sensor_id, kind, field, start, count, sum, min, max FROM ${from}`
   const stored = (): string => `stored AS (
     ${select('aggregates')}
@@ -204,7 +209,7 @@ function aggregatesSql (query: AggregateQuery): [string, SeriesQuery] {
   // Bucket start as core/windows.ts windowStart: SQL's % keeps the sign of the dividend.
   const computed = (): string => {
     const size = q.bigint('size', WINDOW_MS[query.window])
-    return `${q.deduped(query, readingRangeOfWindows(query.window, query.from, query.to))}, computed AS (
+    return `${q.deduped(query, readingRangeOfWindows(query.window, computedFrom, query.to))}, computed AS (
       SELECT sensor_id, arg_max(kind, time) AS kind, field,
         time - ((time % ${size}) + ${size}) % ${size} AS start,
         count(*) AS count, sum(value) AS sum, min(value) AS min, max(value) AS max
@@ -227,7 +232,10 @@ class SeriesQuery extends Query {
   /** `AND ...` conditions for the filter's sensorIds, field and (unless skipped) kind. */
   filter (filter: SeriesFilter, withKind = true): string {
     const parts: string[] = []
-    if (filter.sensorIds !== undefined) parts.push(`list_contains(${this.varcharList('sensor_ids', filter.sensorIds)}, sensor_id)`)
+    // A semi-join against the unnested list (a hash join): list_contains scanned the whole
+    // list, 1,000 ids and more, for every row (30 days of 1,000 bins: 537 ms, now 391 ms).
+    // An empty list still matches nothing.
+    if (filter.sensorIds !== undefined) parts.push(`sensor_id IN (SELECT unnest(${this.varcharList('sensor_ids', filter.sensorIds)}))`)
     if (filter.field !== undefined) parts.push(`field = ${this.varchar('field', filter.field)}`)
     if (withKind && filter.kind !== undefined) parts.push(`kind = ${this.varchar('kind', filter.kind)}`)
     return parts.map((p) => `AND ${p}`).join(' ')
@@ -249,26 +257,39 @@ class SeriesQuery extends Query {
   }
 }
 
-function toReading (row: Row): Reading {
-  return {
-    sensorId: String(row.sensor_id),
-    kind: String(row.kind),
-    field: String(row.field),
-    time: Number(row.time),
-    value: Number(row.value)
+/*
+ * Results are read column by column (getColumnsJS) and built in one loop: a row object per
+ * row, then a second object from it, cost 15-20 % of a large aggregate query.
+ */
+async function readReadings (conn: DuckDBConnection, sql: string, q: SeriesQuery): Promise<Reading[]> {
+  const [sensorId = [], kind = [], field = [], time = [], value = []] = await readColumns(conn, sql, q)
+  const readings: Reading[] = new Array(sensorId.length)
+  for (let i = 0; i < sensorId.length; i++) {
+    readings[i] = { sensorId: String(sensorId[i]), kind: String(kind[i]), field: String(field[i]), time: Number(time[i]), value: Number(value[i]) }
   }
+  return readings
 }
 
-function toAggregate (row: Row, window: Window): Aggregate {
-  return {
-    sensorId: String(row.sensor_id),
-    kind: String(row.kind),
-    field: String(row.field),
-    window,
-    start: Number(row.start),
-    count: Number(row.count),
-    sum: Number(row.sum),
-    min: Number(row.min),
-    max: Number(row.max)
+/** Columns in the order of aggregatesSql's select: sensor_id, kind, field, start, count, sum, min, max. */
+async function readAggregates (conn: DuckDBConnection, window: Window, sql: string, q: SeriesQuery): Promise<Aggregate[]> {
+  const [sensorId = [], kind = [], field = [], start = [], count = [], sum = [], min = [], max = []] = await readColumns(conn, sql, q)
+  const aggregates: Aggregate[] = new Array(sensorId.length)
+  for (let i = 0; i < sensorId.length; i++) {
+    aggregates[i] = {
+      sensorId: String(sensorId[i]),
+      kind: String(kind[i]),
+      field: String(field[i]),
+      window,
+      start: Number(start[i]),
+      count: Number(count[i]),
+      sum: Number(sum[i]),
+      min: Number(min[i]),
+      max: Number(max[i])
+    }
   }
+  return aggregates
+}
+
+async function readColumns (conn: DuckDBConnection, sql: string, q: SeriesQuery): Promise<unknown[][]> {
+  return (await conn.runAndReadAll(sql, q.params, q.types)).getColumnsJS()
 }

@@ -1,6 +1,6 @@
 import { escape, InfluxDB, type IPoint } from 'influx'
 import { SensorstadError } from '../core/errors.js'
-import type { AggregateQuery, RangeQuery, SeriesFilter, TimeSeriesStore } from '../core/ports/time-series-store.js'
+import { firstOpenWindow, type AggregateQuery, type RangeQuery, type SeriesFilter, type TimeSeriesStore } from '../core/ports/time-series-store.js'
 import type { Aggregate, Reading } from '../core/reading.js'
 import type { Window } from '../core/windows.js'
 import { decodeTag, encodeTag, influxError } from './influx-support.js'
@@ -131,8 +131,11 @@ export class InfluxTimeSeriesStore implements TimeSeriesStore {
 
   async aggregates (query: AggregateQuery): Promise<Aggregate[]> {
     const source = query.source ?? 'auto'
-    const stored = source === 'readings' ? [] : await this.#storedAggregates(query)
-    const computed = source === 'stored' ? [] : await this.#computedAggregates(query)
+    const computedFrom = Math.max(query.from, firstOpenWindow(query))
+    const [stored, computed] = await Promise.all([
+      source === 'readings' ? [] : this.#storedAggregates(query),
+      source === 'stored' || computedFrom >= query.to ? [] : this.#computedAggregates({ ...query, from: computedFrom })
+    ])
     const byKey = new Map<string, Aggregate>()
     for (const a of computed) byKey.set(aggKey(a), a)
     for (const a of stored) byKey.set(aggKey(a), a)

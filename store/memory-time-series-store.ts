@@ -1,5 +1,5 @@
 import { SensorstadError } from '../core/errors.js'
-import type { AggregateQuery, RangeQuery, SeriesFilter, TimeSeriesStore } from '../core/ports/time-series-store.js'
+import { firstOpenWindow, type AggregateQuery, type RangeQuery, type SeriesFilter, type TimeSeriesStore } from '../core/ports/time-series-store.js'
 import type { Aggregate, Reading } from '../core/reading.js'
 import { windowStart } from '../core/windows.js'
 import { DEFAULT_LIMIT, readingRangeOfWindows } from './query-range.js'
@@ -48,7 +48,8 @@ export class MemoryTimeSeriesStore implements TimeSeriesStore {
     const source = query.source ?? 'auto'
     const byKey = new Map<string, Aggregate>()
     if (source !== 'stored') {
-      for (const a of this.#computed(query)) byKey.set(key(a.sensorId, a.field, a.start), a)
+      const from = Math.max(query.from, firstOpenWindow(query))
+      for (const a of this.#computed({ ...query, from })) byKey.set(key(a.sensorId, a.field, a.start), a)
     }
     if (source !== 'readings') {
       for (const a of this.#aggregates.values()) {

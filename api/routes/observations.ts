@@ -4,6 +4,7 @@ import { SensorstadError } from '../../core/errors.js'
 import { applyFn, type Reading } from '../../core/reading.js'
 import { observationListSchema, observationQuerySchema, type Observation } from '../schemas.js'
 import { toCsv } from '../csv.js'
+import { finalBefore } from '../final-windows.js'
 import { cursorParam, nextPageUrl, rangesAfter } from '../observation-cursor.js'
 import { observationFeatures, type ObservationFeatureCollection } from '../observation-geojson.js'
 import { optionalPrincipal } from '../plugins/auth.js'
@@ -52,13 +53,16 @@ const observationsRoutes: FastifyPluginAsyncZod = async (app) => {
     // after the cursor, so the one extra tells whether a next page exists.
     const rows: Array<{ row: Observation, time: number }> = []
     for (const { kind, field, unit } of fields) {
+      // Windows the rollup has made final come from stored aggregates alone (api/final-windows.ts).
+      const definition = app.deps.registry.kinds.get(kind)
+      const final = definition === undefined ? {} : { finalBefore: finalBefore(definition, now) }
       const kindSensorIds = sensors.filter((s) => s.kind === kind).map((s) => s.id)
       for (const { sensorIds, from: start } of rangesAfter(kindSensorIds, field, from, to, q.cursor)) {
         const range = { kind, field, sensorIds, from: start, to, limit: q.limit + 1 }
         if (q.window === undefined) {
           for (const r of await app.deps.store.readings(range)) rows.push({ row: readingRow(r, unit), time: r.time })
         } else {
-          for (const a of await app.deps.store.aggregates({ ...range, window: q.window })) {
+          for (const a of await app.deps.store.aggregates({ ...range, window: q.window, ...final })) {
             rows.push({ row: { sensorId: a.sensorId, kind: a.kind, field: a.field, unit, time: new Date(a.start).toISOString(), value: applyFn(a, q.fn), window: a.window, fn: q.fn, count: a.count }, time: a.start })
           }
         }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { SensorstadError } from '../../core/errors.js'
-import { buildCatalogue } from '../sta/catalogue.js'
+import { CatalogueCache } from '../sta/catalogue-cache.js'
 import { decodeCursor } from '../sta/cursor.js'
 import { NAVIGATION } from '../sta/entity-sets.js'
 import { parseQueryOptions, rawOptions, type RawOptions } from '../sta/query-options.js'
@@ -21,6 +21,8 @@ const PREFIX = '/sta/v1.1'
 const SINGLE_ENTITY_OPTIONS = ['$select', '$expand']
 
 const staRoutes: FastifyPluginAsyncZod<{ publicBaseUrl?: string | undefined }> = async (app, opts) => {
+  const catalogues = new CatalogueCache(app.deps.registry)
+  app.addHook('onClose', async () => { catalogues.close() })
   const baseOf = (request: { protocol: string, host: string }) => `${opts.publicBaseUrl ?? `${request.protocol}://${request.host}`}${PREFIX}`
 
   app.get(PREFIX, {
@@ -51,7 +53,7 @@ const staRoutes: FastifyPluginAsyncZod<{ publicBaseUrl?: string | undefined }> =
       // A forged cursor cannot move the clock forward past the public lag.
       asOf = Math.min(cursor.asOf, now)
     }
-    const ctx: StaContext = { deps: app.deps, catalogue: buildCatalogue(app.deps.registry, base.slice(0, -PREFIX.length)), asOf }
+    const ctx: StaContext = { deps: app.deps, catalogue: catalogues.get(base.slice(0, -PREFIX.length)), asOf }
     reply.header('cache-control', 'public, max-age=60')
 
     const source = path.id === undefined ? undefined : await entityById(ctx, path.set, path.id)

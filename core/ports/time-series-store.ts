@@ -1,5 +1,5 @@
 import type { Aggregate, Reading } from '../reading.js'
-import type { Window } from '../windows.js'
+import { windowStart, type Window } from '../windows.js'
 
 /**
  * The time-series port. Implementations: the embedded DuckDB store (`store/`), a memory
@@ -29,6 +29,22 @@ export interface AggregateQuery extends RangeQuery {
    * - `auto` (default): stored where a window was stored, else computed from readings.
    */
   source?: 'auto' | 'readings' | 'stored'
+  /**
+   * With `auto`: windows that end at or before this time (epoch ms) are final, written by the
+   * rollup job, so they come from stored aggregates only, and raw readings are read only for
+   * the windows after (`[max(from, firstOpenWindow), to)`). A final window with nothing stored
+   * is absent. Absent: any window may be computed. `stored` and `readings` ignore it.
+   */
+  finalBefore?: number
+}
+
+/**
+ * Start of the first window `auto` may compute from readings: windows before it end at or
+ * before `finalBefore`. `-Infinity` without `finalBefore` or with another source.
+ */
+export function firstOpenWindow (query: AggregateQuery): number {
+  if (query.finalBefore === undefined || (query.source ?? 'auto') !== 'auto') return -Infinity
+  return windowStart(query.window, Math.floor(query.finalBefore))
 }
 
 export interface TimeSeriesStore {

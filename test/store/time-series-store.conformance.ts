@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { TimeSeriesStore } from '../../core/ports/time-series-store.js'
 import type { Reading } from '../../core/reading.js'
 import { aggregatesConformance } from './time-series-aggregates.conformance.js'
+import { finalWindowsConformance } from './time-series-final-windows.conformance.js'
 import { agg, DAY, HOUR, MIN, reading, T0 } from './time-series-fixtures.js'
 
 /**
@@ -190,6 +191,7 @@ export function timeSeriesStoreConformance (
     })
 
     aggregatesConformance(() => store)
+    finalWindowsConformance(() => store)
 
     describe('deleteReadingsBefore', () => {
       it('deletes readings of that kind before the time, returns their number, and keeps latest', async () => {

@@ -1,6 +1,13 @@
 import type { AggregateQuery, TimeSeriesStore } from '../../../core/ports/time-series-store.js'
 import { WINDOW_MS, windowStart } from '../../../core/windows.js'
+import { finalBefore } from '../../../api/final-windows.js'
+import { loadKinds } from '../../../registry/kind-catalog.js'
 import { CROWD_FIELD, DAY_MS, type Fleet } from './fleet.js'
+
+const KINDS = loadKinds()
+/** What the API passes with `source: auto` (api/final-windows.ts): final windows come stored. */
+const final = (kind: string, end: number, source?: AggregateQuery['source']): Partial<AggregateQuery> =>
+  source === undefined || source === 'auto' ? { finalBefore: finalBefore(KINDS.get(kind)!, end) } : {}
 
 /**
  * The queries of issue #8, item 3, as the API asks them of the store port: with the kind,
@@ -45,14 +52,14 @@ export function queryRanges (end: number): QueryRanges {
 
 export function sensorDayQuery (fleet: Fleet, end: number, source?: AggregateQuery['source']): AggregateQuery {
   const crowd = fleet.crowd[0]!
-  return { kind: crowd.kind, field: CROWD_FIELD, sensorIds: [crowd.id], window: '1m', ...queryRanges(end).day, limit: ALL, ...(source === undefined ? {} : { source }) }
+  return { kind: crowd.kind, field: CROWD_FIELD, sensorIds: [crowd.id], window: '1m', ...queryRanges(end).day, limit: ALL, ...final(crowd.kind, end, source), ...(source === undefined ? {} : { source }) }
 }
 
 export function kindMonthQuery (fleet: Fleet, end: number, source?: AggregateQuery['source']): AggregateQuery {
-  return { kind: 'wastebin', field: 'fillingLevel', sensorIds: fleet.bins.map((b) => b.id), window: '1h', ...queryRanges(end).month, limit: ALL, ...(source === undefined ? {} : { source }) }
+  return { kind: 'wastebin', field: 'fillingLevel', sensorIds: fleet.bins.map((b) => b.id), window: '1h', ...queryRanges(end).month, limit: ALL, ...final('wastebin', end, source), ...(source === undefined ? {} : { source }) }
 }
 
-const AUTO_PATH = 'aggregates(source auto): stored windows (table `aggregates`) plus windows computed from the raw readings of the range (deduplicated by key) where none is stored'
+const AUTO_PATH = 'aggregates(source auto, finalBefore as the API passes it): stored windows (table `aggregates`), plus windows computed from raw readings only after finalBefore, where none is stored'
 
 export function storeQueries (store: TimeSeriesStore, fleet: Fleet, end: number): BenchQuery[] {
   const rows = async (p: Promise<unknown[]>): Promise<number> => (await p).length
