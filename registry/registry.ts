@@ -203,7 +203,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     // Keyed by the stored hash, which changes with every rotation: a verified secret is
     // remembered for exactly the credential it verified against.
     if (this.#verified.matches(hash, secret)) return sensor
-    if (!await verifySecret(secret, hash)) return undefined
+    if (!await this.#verified.once(hash, secret, () => verifySecret(secret, hash))) return undefined
     // Re-read: the sensor may have been suspended or rotated while scrypt ran.
     if (this.#secretHashes.get(id) !== hash || this.#sensors.get(id)?.status !== 'active') return undefined
     this.#verified.remember(hash, secret)

@@ -51,6 +51,7 @@ export async function verifySecret (secret: string, stored: string): Promise<boo
  */
 export class VerifiedSecretCache {
   readonly #digests = new Map<string, Buffer>()
+  readonly #inFlight = new Map<string, Promise<boolean>>()
 
   matches (key: string, secret: string): boolean {
     const known = this.#digests.get(key)
@@ -63,6 +64,21 @@ export class VerifiedSecretCache {
 
   forget (key: string): void {
     this.#digests.delete(key)
+  }
+
+  /**
+   * Runs `check` (scrypt) once for concurrent calls with the same key and secret: after a
+   * restart, a fleet provisioned with one credential, or one sensor retrying fast, would
+   * otherwise run one scrypt per connection attempt. Different secrets never share a result.
+   */
+  once (key: string, secret: string, check: () => Promise<boolean>): Promise<boolean> {
+    const id = `${key}\n${digest(secret).toString('base64')}`
+    let pending = this.#inFlight.get(id)
+    if (pending === undefined) {
+      pending = check().finally(() => this.#inFlight.delete(id))
+      this.#inFlight.set(id, pending)
+    }
+    return pending
   }
 }
 

@@ -86,3 +86,30 @@ describe('VerifiedSecretCache', () => {
     expect(cache.matches('sensor:a', 'rotated')).toBe(false)
   })
 })
+
+describe('VerifiedSecretCache.once', () => {
+  it('runs one check for concurrent calls with the same key and secret, and a new one afterwards', async () => {
+    const cache = new VerifiedSecretCache()
+    let checks = 0
+    let release: (ok: boolean) => void = () => {}
+    const check = async (): Promise<boolean> => { checks++; return await new Promise<boolean>((resolve) => { release = resolve }) }
+    const results = Array.from({ length: 50 }, () => cache.once('hash-a', 'secret', check))
+    expect(checks).toBe(1)
+    release(true)
+    expect(await Promise.all(results)).toEqual(Array(50).fill(true))
+    const again = cache.once('hash-a', 'secret', async () => { checks++; return false })
+    expect(await again).toBe(false)
+    expect(checks).toBe(2)
+  })
+
+  it('never shares a result between different secrets or keys', async () => {
+    const cache = new VerifiedSecretCache()
+    const slow = (ok: boolean) => async (): Promise<boolean> => { await new Promise((resolve) => setTimeout(resolve, 10)); return ok }
+    const [right, wrong, other] = await Promise.all([
+      cache.once('hash-a', 'right', slow(true)),
+      cache.once('hash-a', 'wrong', slow(false)),
+      cache.once('hash-b', 'right', slow(false))
+    ])
+    expect([right, wrong, other]).toEqual([true, false, false])
+  })
+})
