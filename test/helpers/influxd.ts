@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './free-port.js'
+import { startServerProcess, type ServerProcess } from './server-process.js'
 
 /**
  * A real InfluxDB 1.x server for tests: Debian's `influxd` (package `influxdb`, which
@@ -58,34 +59,21 @@ export async function startInfluxd (): Promise<Influxd> {
     ''
   ].join('\n'))
   const url = `http://127.0.0.1:${port}`
-  let child: ChildProcess | undefined
+  let server: ServerProcess | undefined
 
   const start = async (): Promise<void> => {
-    const proc = spawn(INFLUXD, ['-config', config], { stdio: ['ignore', 'ignore', 'pipe'] })
-    child = proc
-    let stderr = ''
-    proc.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4_000) })
-    const deadline = Date.now() + 20_000
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`influxd exited with ${proc.exitCode}: ${stderr}`)
+    server = await startServerProcess('influxd', INFLUXD, ['-config', config], async () => {
       try {
-        const res = await fetch(`${url}/ping`)
-        if (res.status === 204) return
-      } catch {}
-      if (Date.now() > deadline) throw new Error(`influxd did not answer /ping within 20 s: ${stderr}`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+        return (await fetch(`${url}/ping`)).status === 204
+      } catch {
+        return false
+      }
+    })
   }
 
   const stop = async (): Promise<void> => {
-    const proc = child
-    child = undefined
-    if (proc === undefined || proc.exitCode !== null) return
-    const exited = new Promise((resolve) => proc.once('exit', resolve))
-    proc.kill('SIGTERM')
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000)
-    await exited
-    clearTimeout(timer)
+    await server?.stop()
+    server = undefined
   }
 
   await start()

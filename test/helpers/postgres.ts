@@ -1,9 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { freePort } from './free-port.js'
+import { startServerProcess, type ServerProcess } from './server-process.js'
 
 /**
  * A real PostgreSQL server for tests: Debian's `postgresql` binaries (which `.ci/run`
@@ -54,41 +55,29 @@ export async function startPostgres (): Promise<Postgres> {
   }
   run('initdb', ['-D', data, '-U', 'sensorstad', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'])
   const port = await freePort()
-  let child: ChildProcess | undefined
+  let server: ServerProcess | undefined
 
   const start = async (): Promise<void> => {
-    const proc = spawn(join(bin, 'postgres'), [
+    server = await startServerProcess('postgres', join(bin, 'postgres'), [
       '-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir,
       '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'
-    ], { stdio: ['ignore', 'ignore', 'pipe'], ...asUser })
-    child = proc
-    let stderr = ''
-    proc.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4_000) })
-    const deadline = Date.now() + 20_000
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`postgres exited with ${proc.exitCode}: ${stderr}`)
+    ], async () => {
       const client = new pg.Client({ host: '127.0.0.1', port, user: 'sensorstad', database: 'postgres' })
       try {
         await client.connect()
-        await client.end()
-        return
+        return true
       } catch {
+        return false
+      } finally {
         await client.end().catch(() => {})
       }
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 20 s: ${stderr}`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    // SIGINT is PostgreSQL's fast shutdown: it disconnects clients instead of waiting for them.
+    }, { signal: 'SIGINT', spawn: { ...asUser } })
   }
 
   const stop = async (): Promise<void> => {
-    const proc = child
-    child = undefined
-    if (proc === undefined || proc.exitCode !== null) return
-    const exited = new Promise((resolve) => proc.once('exit', resolve))
-    proc.kill('SIGINT') // fast shutdown: disconnects clients, no waiting for them
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000)
-    await exited
-    clearTimeout(timer)
+    await server?.stop()
+    server = undefined
   }
 
   await start()

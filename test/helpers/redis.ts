@@ -1,9 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './free-port.js'
+import { startServerProcess, type ServerProcess } from './server-process.js'
 
 /**
  * A real Redis server for tests: Debian's `redis-server` (which `.ci/run` installs) on a free
@@ -29,34 +30,18 @@ export interface Redis {
 export async function startRedis (): Promise<Redis> {
   const dir = mkdtempSync(join(tmpdir(), 'sensorstad-redis-'))
   const port = await freePort()
-  let child: ChildProcess | undefined
+  let server: ServerProcess | undefined
 
   const start = async (): Promise<void> => {
-    const proc = spawn(REDIS_SERVER, [
+    server = await startServerProcess('redis-server', REDIS_SERVER, [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
       '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'
-    ], { stdio: ['ignore', 'ignore', 'pipe'] })
-    child = proc
-    let stderr = ''
-    proc.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4_000) })
-    const deadline = Date.now() + 10_000
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}: ${stderr}`)
-      if (await ping(port)) return
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer PING within 10 s: ${stderr}`)
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
+    ], () => ping(port), { timeoutMs: 10_000 })
   }
 
   const stop = async (): Promise<void> => {
-    const proc = child
-    child = undefined
-    if (proc === undefined || proc.exitCode !== null) return
-    const exited = new Promise((resolve) => proc.once('exit', resolve))
-    proc.kill('SIGTERM')
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000)
-    await exited
-    clearTimeout(timer)
+    await server?.stop()
+    server = undefined
   }
 
   await start()
