@@ -1,7 +1,8 @@
 import type { CellAggregate, CellContribution, CellQuery, GridStore } from '../core/ports/grid-store.js'
 import { DuckDbDatabase } from './duckdb-database.js'
-import { Query, readRows, stage, transaction, type Row } from './duckdb-sql.js'
+import { Query, readRows, stage, transaction } from './duckdb-sql.js'
 import { DEFAULT_LIMIT } from './query-range.js'
+import { toCellAggregate } from './cell-aggregate-row.js'
 
 /*
  * Layout. Times are BIGINT epoch ms (the start of a UTC hour).
@@ -172,19 +173,4 @@ function cellAggregatesSql (query: CellQuery): [string, Query] {
     ORDER BY start, cell, field
     LIMIT ${q.bigint('limit', query.limit ?? DEFAULT_LIMIT)}`
   return [sql, q]
-}
-
-function toCellAggregate (row: Row, kind: string): CellAggregate {
-  return {
-    kind,
-    cell: String(row.cell),
-    start: Number(row.start),
-    field: String(row.field),
-    count: Number(row.count),
-    sum: Number(row.sum),
-    min: Number(row.min),
-    max: Number(row.max),
-    rides: Number(row.rides),
-    devices: Number(row.devices)
-  }
 }

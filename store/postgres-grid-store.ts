@@ -1,7 +1,8 @@
 import type { CellAggregate, CellContribution, CellQuery, GridStore } from '../core/ports/grid-store.js'
-import { PostgresDatabase, type PostgresDatabaseOptions, type Row } from './postgres-database.js'
+import { PostgresDatabase, type PostgresDatabaseOptions } from './postgres-database.js'
 import type { Migration } from './postgres-migrations.js'
 import { DEFAULT_LIMIT } from './query-range.js'
+import { toCellAggregate } from './cell-aggregate-row.js'
 
 /*
  * Layout, as in the DuckDB grid store, with names prefixed for a database other components
@@ -166,20 +167,4 @@ function cellAggregatesSql (query: CellQuery): [string, unknown[]] {
     ORDER BY start, cell COLLATE "C", field COLLATE "C"
     LIMIT ${bind(query.limit ?? DEFAULT_LIMIT)}`
   return [sql, params]
-}
-
-/** bigint and numeric arrive as strings (exact), double precision as numbers. */
-function toCellAggregate (row: Row, kind: string): CellAggregate {
-  return {
-    kind,
-    cell: String(row.cell),
-    start: Number(row.start),
-    field: String(row.field),
-    count: Number(row.count),
-    sum: Number(row.sum),
-    min: Number(row.min),
-    max: Number(row.max),
-    rides: Number(row.rides),
-    devices: Number(row.devices)
-  }
 }
