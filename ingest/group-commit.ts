@@ -25,6 +25,8 @@ export interface GroupCommitOptions {
 
 interface Pending {
   readings: Reading[]
+  /** performance.now() when added: the linger counts from the oldest waiting message. */
+  at: number
   resolve: () => void
   reject: (err: Error) => void
 }
@@ -61,7 +63,7 @@ export class GroupCommit {
       if (this.#closed) throw new Error('ingest is closing')
     }
     const done = new Promise<void>((resolve, reject) => {
-      this.#queue.push({ readings, resolve, reject })
+      this.#queue.push({ readings, at: performance.now(), resolve, reject })
     })
     this.#queued += readings.length
     this.#waiting += readings.length
@@ -98,10 +100,15 @@ export class GroupCommit {
       this.#timer = undefined
       this.#flush()
     } else if (this.#timer === undefined) {
+      // Counted from the oldest message, not from now: what waited through the last write
+      // has lingered already and goes at once, so a busy process adds no delay, while an
+      // idle one still gathers `flushMs` of messages into one commit.
+      const wait = this.#queue[0]!.at + this.#options.flushMs - performance.now()
+      if (wait <= 0) return this.#flush()
       this.#timer = setTimeout(() => {
         this.#timer = undefined
         this.#flush()
-      }, this.#options.flushMs)
+      }, wait)
     }
   }
 

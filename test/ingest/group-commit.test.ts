@@ -160,6 +160,40 @@ describe('GroupCommit', () => {
     expect(calls).toEqual([big])
   })
 
+  it('counts the linger from the oldest message: what waited through a write goes right after it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    try {
+      const starts: number[] = []
+      const gc = open({
+        flushMs: 50,
+        write: async () => {
+          starts.push(performance.now())
+          await new Promise((resolve) => setTimeout(resolve, 80))
+        }
+      })
+      const first = gc.add(message('s1', 1))
+      await vi.advanceTimersByTimeAsync(60) // the first write starts at 50 and runs to 130
+      const second = gc.add(message('s2', 1))
+      await vi.advanceTimersByTimeAsync(80)
+      await first
+      // The second message has waited 70 ms by then: no new 50 ms linger.
+      await vi.advanceTimersByTimeAsync(0)
+      expect(starts).toEqual([50, 130])
+      await vi.advanceTimersByTimeAsync(80)
+      await second
+      // An idle moment again: the next message lingers its 50 ms.
+      const third = gc.add(message('s3', 1))
+      await vi.advanceTimersByTimeAsync(49)
+      expect(starts).toHaveLength(2)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(starts).toHaveLength(3)
+      await vi.advanceTimersByTimeAsync(80)
+      await third
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('once hurried, writes what waits at once and each later message without the linger', async () => {
     const calls: Reading[][] = []
     const gc = open({ flushMs: 60_000, write: async (readings) => { calls.push(readings) } })
