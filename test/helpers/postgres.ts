@@ -104,3 +104,14 @@ function lookupUser (name: string): { uid: number, gid: number } {
   if (result.status !== 0) throw new Error(`running as root, and there is no "${name}" user to run PostgreSQL as`)
   return { uid: Number(result.stdout.trim()), gid: Number(gid.stdout.trim()) }
 }
+
+/** Runs one statement on a connection of its own, as an operator with psql would. */
+export async function psql<R extends pg.QueryResultRow = Record<string, unknown>> (url: string, text: string, params: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query<R>(text, params)).rows
+  } finally {
+    await client.end()
+  }
+}

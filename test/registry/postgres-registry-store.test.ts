@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RegistryStore } from '../../core/ports/registry-store.js'
 import { migrate, MIGRATION_LOCK, MIGRATIONS } from '../../registry/postgres-migrations.js'
 import { PostgresRegistryStore } from '../../registry/postgres-registry-store.js'
-import { hasPostgres, requirePostgresInCi, startPostgres, type Postgres } from '../helpers/postgres.js'
+import { hasPostgres, psql, requirePostgresInCi, startPostgres, type Postgres } from '../helpers/postgres.js'
 import { registryStoreConformance } from './registry-store.conformance.js'
 
 /**
@@ -39,23 +39,18 @@ describe.skipIf(!hasPostgres)('PostgresRegistryStore', () => {
   })
 
   describe('schema migrations', () => {
-    const query = async <R extends pg.QueryResultRow>(url: string, sql: string): Promise<R[]> => {
-      const client = new pg.Client({ connectionString: url })
-      await client.connect()
-      try { return (await client.query<R>(sql)).rows } finally { await client.end() }
-    }
     const versions = async (url: string): Promise<number[]> =>
-      (await query<{ version: number }>(url, 'SELECT version FROM registry.schema_migrations ORDER BY version')).map((r) => r.version)
+      (await psql<{ version: number }>(url, 'SELECT version FROM registry.schema_migrations ORDER BY version')).map((r) => r.version)
     const all = MIGRATIONS.map((_, i) => i + 1)
 
     it('applies every migration once, in order, on first open, and none on the next', async () => {
       const url = await server().createDatabase()
       await (await PostgresRegistryStore.open(url)).close()
-      const first = await query<{ version: number, applied_at: Date }>(url, 'SELECT version, applied_at FROM registry.schema_migrations ORDER BY version')
+      const first = await psql<{ version: number, applied_at: Date }>(url, 'SELECT version, applied_at FROM registry.schema_migrations ORDER BY version')
       expect(first.map((r) => r.version)).toStrictEqual(all)
       expect(first.every((r) => r.applied_at instanceof Date)).toBe(true)
       await (await PostgresRegistryStore.open(url)).close()
-      expect(await query(url, 'SELECT version, applied_at FROM registry.schema_migrations ORDER BY version')).toStrictEqual(first)
+      expect(await psql(url, 'SELECT version, applied_at FROM registry.schema_migrations ORDER BY version')).toStrictEqual(first)
     })
 
     it('applies each migration once when eight processes start at the same moment', async () => {

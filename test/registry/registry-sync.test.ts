@@ -4,7 +4,7 @@ import type { SensorRegistration, ZoneInput } from '../../core/sensor.js'
 import { loadKinds } from '../../registry/kind-catalog.js'
 import { PostgresRegistryStore, type PostgresRegistryStoreOptions } from '../../registry/postgres-registry-store.js'
 import { Registry } from '../../registry/registry.js'
-import { hasPostgres, requirePostgresInCi, startPostgres, type Postgres } from '../helpers/postgres.js'
+import { hasPostgres, psql, requirePostgresInCi, startPostgres, type Postgres } from '../helpers/postgres.js'
 
 /**
  * Two processes' registries over one PostgreSQL register (each its own store, pool and
@@ -59,15 +59,9 @@ describe.skipIf(!hasPostgres)('Registry over PostgreSQL, two processes', () => {
 
   /** The backend pids of this database's change listeners (of one named process), as PostgreSQL sees them. */
   const listeners = async (name = 'sensorstad-registry-listener'): Promise<number[]> => {
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    try {
-      const { rows } = await client.query<{ pid: number }>(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND query LIKE 'LISTEN%'", [name])
-      return rows.map((row) => row.pid)
-    } finally {
-      await client.end()
-    }
+    const rows = await psql<{ pid: number }>(url,
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND query LIKE 'LISTEN%'", [name])
+    return rows.map((row) => row.pid)
   }
 
   beforeAll(async () => { postgres = await startPostgres() }, 60_000)

@@ -1,9 +1,8 @@
-import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { AlertEvent } from '../../core/alerts.js'
 import type { AlertStore } from '../../core/ports/alert-store.js'
 import { PostgresAlertStore } from '../../store/postgres-alert-store.js'
-import { hasPostgres, requirePostgresInCi, startPostgres, type Postgres } from '../helpers/postgres.js'
+import { hasPostgres, psql, requirePostgresInCi, startPostgres, type Postgres } from '../helpers/postgres.js'
 import { alertStoreConformance } from './alert-store.conformance.js'
 
 /**
@@ -55,17 +54,6 @@ run('PostgreSQL alert store (real postgres)', () => {
       await Promise.all(opened.splice(0).map((s) => s.close()))
     })
 
-    /** Runs `text` on its own connection: what an operator with psql would see or do. */
-    const sql = async (url: string, text: string): Promise<Array<Record<string, unknown>>> => {
-      const client = new pg.Client({ connectionString: url })
-      await client.connect()
-      try {
-        return (await client.query(text)).rows
-      } finally {
-        await client.end()
-      }
-    }
-
     it('lets two stores on one database (two processes) see each other\'s events and acknowledgements', async () => {
       const url = await createDatabase()
       const [a, b] = await Promise.all([open(url), open(url)])
@@ -112,7 +100,7 @@ run('PostgreSQL alert store (real postgres)', () => {
       const [reader, w1, w2] = await Promise.all([open(url), open(url), open(url)])
       // A pause of up to 5 ms inside each insert, between taking an id and committing it,
       // widens the window in which another process could commit a higher id first.
-      await sql(url, `CREATE FUNCTION pause_insert () RETURNS trigger LANGUAGE plpgsql AS $$
+      await psql(url, `CREATE FUNCTION pause_insert () RETURNS trigger LANGUAGE plpgsql AS $$
           BEGIN PERFORM pg_sleep(random() * 0.005); RETURN NEW; END $$;
         CREATE TRIGGER pause_insert BEFORE INSERT ON alert_events FOR EACH ROW EXECUTE FUNCTION pause_insert()`)
       const total = 300
@@ -151,9 +139,9 @@ run('PostgreSQL alert store (real postgres)', () => {
       const url = await createDatabase()
       const stores = await Promise.all(Array.from({ length: 6 }, () => open(url)))
       expect((await stores[5]!.append(event('dam'))).id).toBe('1')
-      expect(await sql(url, 'SELECT component, version FROM schema_migrations')).toEqual([{ component: 'alerts', version: 1 }])
+      expect(await psql(url, 'SELECT component, version FROM schema_migrations')).toEqual([{ component: 'alerts', version: 1 }])
       // Zone and time repeated in columns that filters and retention use without parsing JSON.
-      expect(await sql(url, 'SELECT id::int AS id, zone_id, time::float8 AS time, ack FROM alert_events'))
+      expect(await psql(url, 'SELECT id::int AS id, zone_id, time::float8 AS time, ack FROM alert_events'))
         .toEqual([{ id: 1, zone_id: 'dam', time: T0, ack: null }])
     })
 
@@ -167,7 +155,7 @@ run('PostgreSQL alert store (real postgres)', () => {
       const url = await createDatabase()
       const store = await open(url)
       await store.append(event('dam'))
-      await sql(url, 'DELETE FROM alert_ids')
+      await psql(url, 'DELETE FROM alert_ids')
       await expect(store.append(event('dam'))).rejects.toMatchObject({ code: 'STORE_ERR_UNAVAILABLE' })
       expect((await store.list({})).map((e) => e.id)).toEqual(['1'])
     })

@@ -1,8 +1,7 @@
-import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { CellAggregate, CellContribution, GridStore } from '../../core/ports/grid-store.js'
 import { PostgresGridStore } from '../../store/postgres-grid-store.js'
-import { hasPostgres, requirePostgresInCi, startPostgres, type Postgres } from '../helpers/postgres.js'
+import { hasPostgres, psql, requirePostgresInCi, startPostgres, type Postgres } from '../helpers/postgres.js'
 import { gridStoreConformance } from './grid-store.conformance.js'
 
 /**
@@ -54,17 +53,6 @@ run('PostgreSQL grid store (real postgres)', () => {
     afterEach(async () => {
       await Promise.all(opened.splice(0).map((s) => s.close()))
     })
-
-    /** Runs `text` on its own connection: what an operator with psql would see. */
-    const sql = async (url: string, text: string): Promise<Array<Record<string, unknown>>> => {
-      const client = new pg.Client({ connectionString: url })
-      await client.connect()
-      try {
-        return (await client.query(text)).rows
-      } finally {
-        await client.end()
-      }
-    }
 
     it('lets two stores on one database (two processes) count each other\'s rides once', async () => {
       const url = await createDatabase()
@@ -120,10 +108,10 @@ run('PostgreSQL grid store (real postgres)', () => {
       ])
       /** Every row of every table of ours, as text: what anyone with access to the database could read. */
       const dump = async (): Promise<string> => {
-        const tables = await sql(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")
+        const tables = await psql(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")
         expect(tables.map((t) => t.table_name)).toEqual(['grid_contributions', 'grid_summaries', 'schema_migrations'])
         let text = ''
-        for (const t of tables) text += JSON.stringify(await sql(url, `SELECT * FROM "${String(t.table_name)}"`))
+        for (const t of tables) text += JSON.stringify(await psql(url, `SELECT * FROM "${String(t.table_name)}"`))
         return text
       }
       // The dump does show pseudonyms before compaction, so its silence afterwards means something.
