@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events'
 import type { GridStore } from '../core/ports/grid-store.js'
 import type { TimeSeriesStore } from '../core/ports/time-series-store.js'
+import type { KindDefinition } from '../core/kind.js'
 import type { Reading } from '../core/reading.js'
+import type { Sensor } from '../core/sensor.js'
 import { WINDOW_MS, windowStart } from '../core/windows.js'
 import type { Registry } from '../registry/registry.js'
 import { cellHourRow, publishedCellHours, type GridCellRow } from './grid-cells.js'
@@ -48,19 +50,28 @@ export class LiveFeed {
 
   /** Stored readings; only public fixed sensors' open fields go out. */
   push (readings: readonly Reading[]): void {
-    // Called for every stored batch: nothing to build when nobody listens.
+    // Called for every stored message: nothing to build when nobody listens.
     if (this.#feed.listenerCount('item') === 0) return
+    let sensor: Sensor | undefined
+    let kind: KindDefinition | undefined
+    let time = NaN
+    let iso = ''
     for (const r of readings) {
-      const kind = this.#deps.registry.kinds.get(r.kind)
-      const sensor = this.#deps.registry.getSensor(r.sensorId)
+      // A message's readings are mostly of one sensor and one time: looked up and formatted once.
+      if (sensor?.id !== r.sensorId) sensor = this.#deps.registry.getSensor(r.sensorId)
+      if (kind?.id !== r.kind) kind = this.#deps.registry.kinds.get(r.kind)
       const spec = kind?.fields[r.field]
       if (kind === undefined || sensor === undefined || spec === undefined) continue
       if (!sensor.public || kind.placement === 'mobile' || kind.privacy.counts !== undefined || spec.privacy !== 'open') continue
+      if (r.time !== time) {
+        time = r.time
+        iso = new Date(time).toISOString()
+      }
       this.#feed.emit('item', {
         type: 'observation',
         kind: kind.id,
         topic: `${kind.id}/${sensor.id}/${r.field}`,
-        data: { sensorId: sensor.id, kind: kind.id, field: r.field, unit: spec.unit, time: new Date(r.time).toISOString(), value: r.value }
+        data: { sensorId: sensor.id, kind: kind.id, field: r.field, unit: spec.unit, time: iso, value: r.value }
       })
     }
   }

@@ -29,9 +29,9 @@ export async function startBrokerRole (ctx: ProcessContext, live: LiveFeed): Pro
   const { config, logger, metrics, closers } = ctx
   const { kinds, registry, store, grid } = ctx.stores
   const { bus } = ctx.cluster
-  // The fields the alert engine counts: every other reading stays in this process.
-  const countFields = new Set([...kinds.values()].flatMap((k) => k.privacy.counts === undefined ? [] : [`${k.id}/${k.privacy.counts.field}`]))
-  const isCount = (r: Reading): boolean => countFields.has(`${r.kind}/${r.field}`)
+  // The field the alert engine counts, per kind: every other reading stays in this process.
+  const countField = new Map([...kinds.values()].flatMap((k) => k.privacy.counts === undefined ? [] : [[k.id, k.privacy.counts.field] as const]))
+  const isCount = (r: Reading): boolean => countField.get(r.kind) === r.field
 
   // Ingest tells sensors about rejections through the broker, which is built after it.
   const brokerRef: { current?: SensorBroker } = {}
@@ -51,6 +51,8 @@ export async function startBrokerRole (ctx: ProcessContext, live: LiveFeed): Pro
     onWriteError: (err, attempt) => logger.error({ err, attempt }, 'store write failed; holding PUBACKs and retrying'),
     onStored: (readings) => {
       live.push(readings)
+      // Called per message, whose readings are all of one sensor and kind.
+      if (!countField.has(readings[0]!.kind)) return
       const counts = readings.filter(isCount)
       // Stored already: a count the bus loses is superseded by the monitor's next one.
       if (counts.length > 0) bus.publish(COUNTS, counts).catch((err: unknown) => logger.warn({ err }, 'crowd counts not announced to the alert engine'))

@@ -8,7 +8,7 @@
  * noisy: read the ratios, and the `noise` column, before the absolute numbers.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -76,6 +76,8 @@ const workDir = mkdtempSync(join(tmpdir(), 'sensorstad-bench-'))
 const started = new Date()
 const runs: Run[] = []
 const results: SessionResult[] = []
+const resultsDir = join(REPO, 'bench', 'results')
+const stamp = started.toISOString().replace(/[:.]/g, '-')
 const failures: string[] = []
 const profiles: ProfileSummary[] = []
 let influxd: Influxd | undefined
@@ -104,6 +106,11 @@ try {
         sessionRuns.push(run)
       })
       results.push(result)
+      if (result.report.profile !== undefined) {
+        // Kept for Chrome DevTools (Performance > Load profile) or a closer look than the top list.
+        mkdirSync(resultsDir, { recursive: true })
+        copyFileSync(result.report.profile, join(resultsDir, `${stamp}-${session.target}-${i + 1}.cpuprofile`))
+      }
       for (const run of sessionRuns) {
         if (result.report.profile === undefined) continue
         const summary = topSelfTime(result.report.profile, REPO, 12, { fromUs: run.windowUs.from, toUs: run.windowUs.to })
@@ -124,9 +131,8 @@ try {
 const rows = withRatios(runs.map((run) => toRow(run, results.find((s) => s.id === run.session))))
 const checks = storedChecks(results)
 const judged = verdicts(rows, checks)
-const resultsDir = join(REPO, 'bench', 'results')
 mkdirSync(resultsDir, { recursive: true })
-const file = join(resultsDir, `${started.toISOString().replace(/[:.]/g, '-')}.json`)
+const file = join(resultsDir, `${stamp}.json`)
 writeFileSync(file, JSON.stringify({
   startedAt: started.toISOString(),
   seconds: Math.round((Date.now() - started.getTime()) / 1000),

@@ -299,6 +299,16 @@ function withoutSensorId (text: string, sensorId: string): string {
 }
 
 /**
+ * Literal texts (sensor id removed) known to hold no identifier. Sensors send the same keys,
+ * names and units in every message, so a scan mostly meets texts it has cleared before; the
+ * patterns are pure, so a text once clean is always clean. Bounded in entries and length, and
+ * emptied when full: a flood of distinct texts costs what scanning without it costs.
+ */
+const clean = new Set<string>()
+const CLEAN_MAX_ENTRIES = 10_000
+const CLEAN_MAX_LENGTH = 64
+
+/**
  * Scans a raw MQTT payload: every JSON string literal (keys and values, unescaped) in the raw
  * bytes, at any depth, with every occurrence of `sensorId` removed first (a SenML base name
  * like "<sensorId>:" is fine). `field` is the key the offending value belongs to, or the
@@ -310,19 +320,30 @@ export function scanPayload (payload: Buffer, sensorId: string): { kind: Identif
   const text = payload.toString('utf8')
   const { literals, outside } = readLiterals(text)
   if (literals.length > 0) {
-    // One pass over all literals, joined by a line feed, which no pattern reads as part of a
-    // token; so thousands of short literals cost one scan, not thousands.
+    // One pass over the literals not cleared before, joined by a line feed, which no pattern
+    // reads as part of a token (so each literal is judged alone, as if scanned by itself);
+    // thousands of short literals cost one scan, not thousands.
     const starts: number[] = []
     const parts: string[] = []
+    const which: number[] = []
     let offset = 0
-    for (const literal of literals) {
-      const part = withoutSensorId(literal.text, sensorId)
+    for (let i = 0; i < literals.length; i++) {
+      const part = withoutSensorId(literals[i]!.text, sensorId)
+      if (clean.has(part)) continue
       starts.push(offset)
       parts.push(part)
+      which.push(i)
       offset += part.length + 1
     }
-    const hit = firstHit(parts.join('\n'))
-    if (hit !== undefined) return { kind: hit.kind, field: literals[literalAt(starts, hit.index)]!.field }
+    if (parts.length > 0) {
+      const hit = firstHit(parts.join('\n'))
+      if (hit !== undefined) return { kind: hit.kind, field: literals[which[literalAt(starts, hit.index)]!]!.field }
+      for (const part of parts) {
+        if (part.length > CLEAN_MAX_LENGTH) continue
+        if (clean.size >= CLEAN_MAX_ENTRIES) clean.clear()
+        clean.add(part)
+      }
+    }
     if (!outside) return undefined
   }
   const kind = findIdentifier(withoutSensorId(text, sensorId))
