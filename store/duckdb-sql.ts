@@ -40,20 +40,33 @@ export async function readRows (conn: DuckDBConnection, sql: string, q?: Query):
   return reader.getRowObjectsJS()
 }
 
-/** Appends rows to a TEMP staging table; on error nothing stays staged. */
-export async function stage (conn: DuckDBConnection, table: string, fill: (appender: DuckDBAppender) => void): Promise<void> {
-  const appender = await conn.createAppender(table, 'main', 'temp')
+/**
+ * Appends rows to `table`, of the database's own catalog or of `temp` (TEMP tables). Inside
+ * a transaction the rows are part of it, and a rollback takes them back; a `fill` that throws
+ * leaves the rows not yet flushed out.
+ */
+export async function append (conn: DuckDBConnection, table: string, fill: (appender: DuckDBAppender) => void, catalog?: 'temp'): Promise<void> {
+  const appender = await conn.createAppender(table, 'main', catalog ?? null)
   try {
     fill(appender)
   } catch (err) {
-    // clear() drops only the rows not yet flushed; the appender flushes every 204,800 rows
-    // (measured, 1.5.6), so a long batch already has rows in the table.
     appender.clear()
     appender.closeSync()
-    await conn.run(`DELETE FROM temp.main.${table}`)
     throw err
   }
   appender.closeSync()
+}
+
+/** Appends rows to a TEMP staging table outside a transaction; on error nothing stays staged. */
+export async function stage (conn: DuckDBConnection, table: string, fill: (appender: DuckDBAppender) => void): Promise<void> {
+  try {
+    await append(conn, table, fill, 'temp')
+  } catch (err) {
+    // clear() drops only the rows not yet flushed; the appender flushes every 204,800 rows
+    // (measured, 1.5.6), so a long batch already has rows in the table.
+    await conn.run(`DELETE FROM temp.main.${table}`)
+    throw err
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { SensorstadError } from '../core/errors.js'
 import type { CellAggregate, CellContribution, CellQuery, GridStore } from '../core/ports/grid-store.js'
 import { DEFAULT_LIMIT } from './query-range.js'
+import { compareText } from './series-order.js'
 
 /**
  * The reference implementation of the grid port: plain Maps, no persistence. It is what the
@@ -123,12 +124,4 @@ function cellHourKey (row: { kind: string, cell: string, start: number, field: s
 
 function key (...parts: ReadonlyArray<string | number>): string {
   return JSON.stringify(parts)
-}
-
-/**
- * Code-point order, which is what DuckDB (and SQL's binary collation) use. JS `<` compares
- * UTF-16 units instead, which puts U+10000 and above before U+E000..U+FFFF.
- */
-function compareText (a: string, b: string): number {
-  return a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b))
 }

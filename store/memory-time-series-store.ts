@@ -2,7 +2,9 @@ import { SensorstadError } from '../core/errors.js'
 import { firstOpenWindow, type AggregateQuery, type RangeQuery, type SeriesFilter, type TimeSeriesStore } from '../core/ports/time-series-store.js'
 import type { Aggregate, Reading } from '../core/reading.js'
 import { windowStart } from '../core/windows.js'
+import { LatestReadings } from './latest-readings.js'
 import { DEFAULT_LIMIT, readingRangeOfWindows } from './query-range.js'
+import { bySeries, seriesMatcher } from './series-order.js'
 
 /**
  * The reference implementation of the time-series port: plain Maps, no persistence. It is
@@ -11,8 +13,8 @@ import { DEFAULT_LIMIT, readingRangeOfWindows } from './query-range.js'
 export class MemoryTimeSeriesStore implements TimeSeriesStore {
   /** Keyed by (sensorId, field, time): a second write of a key replaces the first. */
   readonly #readings = new Map<string, Reading>()
-  /** Keyed by (sensorId, field); kept apart so retention does not forget the latest value. */
-  readonly #latest = new Map<string, Reading>()
+  /** Kept apart so retention does not forget the latest value. */
+  readonly #latest = new LatestReadings()
   /** Keyed by (sensorId, field, window, start). */
   readonly #aggregates = new Map<string, Aggregate>()
   #closed = false
@@ -21,10 +23,7 @@ export class MemoryTimeSeriesStore implements TimeSeriesStore {
     this.#assertOpen()
     for (const r of readings) {
       this.#readings.set(key(r.sensorId, r.field, r.time), { ...r })
-      const latestKey = key(r.sensorId, r.field)
-      const latest = this.#latest.get(latestKey)
-      // Same time: the later write wins, as it does for the reading itself.
-      if (latest === undefined || r.time >= latest.time) this.#latest.set(latestKey, { ...r })
+      this.#latest.offer(r)
     }
   }
 
@@ -37,8 +36,9 @@ export class MemoryTimeSeriesStore implements TimeSeriesStore {
 
   async readings (query: RangeQuery): Promise<Reading[]> {
     this.#assertOpen()
+    const matches = seriesMatcher(query)
     const rows = [...this.#readings.values()]
-      .filter((r) => matches(r, query) && r.time >= query.from && r.time < query.to)
+      .filter((r) => matches(r) && r.time >= query.from && r.time < query.to)
       .sort(bySeries((r) => r.time))
     return rows.slice(0, query.limit ?? DEFAULT_LIMIT).map((r) => ({ ...r }))
   }
@@ -52,8 +52,9 @@ export class MemoryTimeSeriesStore implements TimeSeriesStore {
       for (const a of this.#computed({ ...query, from })) byKey.set(key(a.sensorId, a.field, a.start), a)
     }
     if (source !== 'readings') {
+      const matches = seriesMatcher(query)
       for (const a of this.#aggregates.values()) {
-        if (a.window === query.window && matches(a, query) && a.start >= query.from && a.start < query.to) {
+        if (a.window === query.window && matches(a) && a.start >= query.from && a.start < query.to) {
           byKey.set(key(a.sensorId, a.field, a.start), { ...a })
         }
       }
@@ -64,10 +65,7 @@ export class MemoryTimeSeriesStore implements TimeSeriesStore {
 
   async latest (filter: SeriesFilter): Promise<Reading[]> {
     this.#assertOpen()
-    return [...this.#latest.values()]
-      .filter((r) => matches(r, filter))
-      .sort(bySeries((r) => r.time))
-      .map((r) => ({ ...r }))
+    return this.#latest.query(filter)
   }
 
   async deleteReadingsBefore (kind: string, before: number, sensorIds?: readonly string[]): Promise<number> {
@@ -93,8 +91,9 @@ export class MemoryTimeSeriesStore implements TimeSeriesStore {
   #computed (query: AggregateQuery): Aggregate[] {
     const range = readingRangeOfWindows(query.window, query.from, query.to)
     const buckets = new Map<string, { agg: Aggregate, newest: number }>()
+    const matches = seriesMatcher(query)
     for (const r of this.#readings.values()) {
-      if (!matches(r, query) || r.time < range.from || r.time >= range.to) continue
+      if (!matches(r) || r.time < range.from || r.time >= range.to) continue
       const start = windowStart(query.window, r.time)
       const k = key(r.sensorId, r.field, start)
       const bucket = buckets.get(k)
@@ -124,24 +123,4 @@ export class MemoryTimeSeriesStore implements TimeSeriesStore {
 
 function key (...parts: ReadonlyArray<string | number>): string {
   return JSON.stringify(parts)
-}
-
-function matches (row: { sensorId: string, kind: string, field: string }, filter: SeriesFilter): boolean {
-  return (filter.kind === undefined || row.kind === filter.kind) &&
-    (filter.field === undefined || row.field === filter.field) &&
-    (filter.sensorIds === undefined || filter.sensorIds.includes(row.sensorId))
-}
-
-/** Orders by sensorId, field, then `time`, as every store must. */
-function bySeries<T extends { sensorId: string, field: string }> (time: (row: T) => number) {
-  return (a: T, b: T): number =>
-    compareText(a.sensorId, b.sensorId) || compareText(a.field, b.field) || time(a) - time(b)
-}
-
-/**
- * Code-point order, which is what DuckDB (and SQL's binary collation) use. JS `<` compares
- * UTF-16 units instead, which puts U+10000 and above before U+E000..U+FFFF.
- */
-function compareText (a: string, b: string): number {
-  return a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b))
 }

@@ -136,8 +136,9 @@ describe.runIf(hasTmpfs)('DuckDbTimeSeriesStore on a full disk', () => {
     for (let i = 0; i < 5; i++) expect(await batches.write()).toBeUndefined()
     await growWalToCheckpoint(path, (readings) => store!.writeReadings(readings))
 
-    // Room for the next WAL appends, not for the checkpoint they start.
-    fs.fill(MiB)
+    // Room for the next WAL appends (under 128 KiB to the threshold), not for the checkpoint
+    // they start (about 800 KiB of compressed filler readings).
+    fs.fill(384 * 1024)
     const err = await batches.untilRejected(200)
     expect(err).toMatchObject({ code: 'STORE_ERR_UNAVAILABLE' })
     // The scenario: a FATAL checkpoint error, after which DuckDB refuses the instance.

@@ -81,7 +81,7 @@ export function storeQueries (store: TimeSeriesStore, fleet: Fleet, end: number)
     {
       name: 'latest-all',
       description: `the newest reading of every series (${fleet.series})`,
-      path: 'latest(): table `latest`, one row per series, upserted by every write',
+      path: 'latest(): in memory (DuckDB), a `latest` measurement of one point per series (InfluxDB)',
       targetMs: 50,
       run: () => rows(store.latest({}))
     },
