@@ -23,6 +23,11 @@ export interface GroupCommitOptions {
   isPermanent?: (err: unknown) => boolean
 }
 
+interface SpaceWaiter {
+  n: number
+  admit: () => void
+}
+
 interface Pending {
   readings: Reading[]
   /** performance.now() when added: the linger counts from the oldest waiting message. */
@@ -42,7 +47,9 @@ export class GroupCommit {
   #writing: Promise<void> | undefined
   #closed = false
   #hurried = false
-  #spaceWaiters: Array<() => void> = []
+  /** Messages waiting for room, first come first served; `#head` is the first still waiting. */
+  #spaceWaiters: SpaceWaiter[] = []
+  #head = 0
   /** True while the last write attempt failed (readiness). */
   failing = false
 
@@ -58,15 +65,23 @@ export class GroupCommit {
   async add (readings: Reading[]): Promise<void> {
     if (this.#closed) throw new Error('ingest is closing')
     if (readings.length === 0) return
-    while (this.#queued > 0 && this.#queued + readings.length > this.#options.maxPending) {
-      await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve))
-      if (this.#closed) throw new Error('ingest is closing')
+    const n = readings.length
+    if (this.#head < this.#spaceWaiters.length || (this.#queued > 0 && this.#queued + n > this.#options.maxPending)) {
+      // Admitted in order of arrival as writes end, each woken once: under overload tens of
+      // thousands of messages wait here, and waking them all to find room for a few was
+      // most of the work (and garbage) of the process. Admission counts them in #queued.
+      await new Promise<void>((resolve) => this.#spaceWaiters.push({ n, admit: resolve }))
+      if (this.#closed) {
+        this.#queued -= n
+        throw new Error('ingest is closing')
+      }
+    } else {
+      this.#queued += n
     }
     const done = new Promise<void>((resolve, reject) => {
       this.#queue.push({ readings, at: performance.now(), resolve, reject })
     })
-    this.#queued += readings.length
-    this.#waiting += readings.length
+    this.#waiting += n
     this.#schedule()
     return done
   }
@@ -90,7 +105,27 @@ export class GroupCommit {
       if (this.#writing === undefined) this.#flush()
       await this.#writing
     }
-    for (const wake of this.#spaceWaiters.splice(0)) wake()
+    this.#admit(true)
+  }
+
+  /** Lets in waiting messages in order while they fit (all of them when closing, to be refused). */
+  #admit (all = false): void {
+    const waiters = this.#spaceWaiters
+    while (this.#head < waiters.length) {
+      const next = waiters[this.#head]!
+      if (!all && this.#queued > 0 && this.#queued + next.n > this.#options.maxPending) break
+      this.#head++
+      this.#queued += next.n
+      next.admit()
+    }
+    // Drop the admitted from the front now and then, not one shift per message.
+    if (this.#head === waiters.length) {
+      this.#spaceWaiters = []
+      this.#head = 0
+    } else if (this.#head > 1_024 && this.#head * 2 > waiters.length) {
+      this.#spaceWaiters = waiters.slice(this.#head)
+      this.#head = 0
+    }
   }
 
   #schedule (): void {
@@ -134,7 +169,7 @@ export class GroupCommit {
     }).finally(() => {
       this.#queued -= size
       this.#writing = undefined
-      for (const wake of this.#spaceWaiters.splice(0)) wake()
+      this.#admit()
       if (this.#queue.length > 0) this.#schedule()
     })
   }

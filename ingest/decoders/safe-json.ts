@@ -19,8 +19,6 @@ export interface JsonObject { [key: string]: JsonValue }
 export const MAX_DEPTH = 8
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
-// RFC 8259 section 6
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
 const HEX4 = /^[0-9A-Fa-f]{4}$/
 // `fatal`: RFC 8259 section 8.1 requires UTF-8; a replacement character would hide bad bytes.
 // A leading BOM is dropped, which section 8.1 allows a parser to do.
@@ -171,9 +169,8 @@ class Parser {
       }
     }
     this.pos = i + 1
-    const raw = text.slice(start, i + 1)
     // the token is now known to be a valid JSON string, so JSON.parse only decodes its escapes
-    return escaped ? JSON.parse(raw) as string : raw.slice(1, -1)
+    return escaped ? JSON.parse(text.slice(start, i + 1)) as string : text.slice(start + 1, i)
   }
 
   private literal<T> (word: string, value: T): T {
@@ -183,15 +180,45 @@ class Parser {
   }
 
   private number (key: string | undefined): number {
-    NUMBER.lastIndex = this.pos
-    const match = NUMBER.exec(this.text)
-    if (match === null) this.fail()
-    this.pos = NUMBER.lastIndex
-    const value = Number(match[0])
+    const start = this.pos
+    this.pos = numberEnd(this.text, start)
+    if (this.pos === start) this.fail()
+    const value = Number(this.text.slice(start, this.pos))
     // JSON has no Infinity, but a literal beyond the double range (1e400) rounds to it.
     if (!Number.isFinite(value)) {
       throw new SensorstadError('INGEST_ERR_NOT_FINITE', 'A number is beyond the range of a double (IEEE 754)', key === undefined ? undefined : fieldLabel(key))
     }
     return value
   }
+}
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39
+
+/** Past the digits from `i`; `i` itself when there are none. */
+function digitsEnd (text: string, i: number): number {
+  while (isDigit(text.charCodeAt(i))) i++
+  return i
+}
+
+/**
+ * The end of the longest RFC 8259 section 6 number at `start`, or `start` when there is none:
+ * `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`. By hand rather than a sticky regular
+ * expression: this runs for every number of every payload, and a match allocates.
+ */
+export function numberEnd (text: string, start: number): number {
+  let i = start
+  if (text.charCodeAt(i) === 0x2d) i++
+  const c = text.charCodeAt(i)
+  if (c === 0x30) i++
+  else if (c >= 0x31 && c <= 0x39) i = digitsEnd(text, i + 1)
+  else return start
+  if (text.charCodeAt(i) === 0x2e && isDigit(text.charCodeAt(i + 1))) i = digitsEnd(text, i + 1)
+  const e = text.charCodeAt(i)
+  if (e === 0x65 || e === 0x45) {
+    let j = i + 1
+    const sign = text.charCodeAt(j)
+    if (sign === 0x2b || sign === 0x2d) j++
+    if (isDigit(text.charCodeAt(j))) i = digitsEnd(text, j)
+  }
+  return i
 }

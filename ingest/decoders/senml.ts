@@ -47,7 +47,7 @@ export const decodeSenml: Decoder = (payload, now) => {
   pack.forEach((record, index) => {
     if (!isJsonObject(record)) throw senmlError(`Record ${index} is not a JSON object`)
     // Section 4.4: labels ending in '_' must be understood; we understand none of them.
-    for (const label of Object.keys(record)) {
+    for (const label in record) {
       if (label.endsWith('_')) throw senmlError(`Record ${index} uses the must-understand label ${quoteField(label)} (RFC 8428 section 4.4)`, fieldLabel(label))
     }
 
@@ -79,7 +79,7 @@ export const decodeSenml: Decoder = (payload, now) => {
 
     // A record of base fields only sets context for the records after it, as in the example
     // of RFC 8428 section 5.1.7; it is not a record without a value.
-    if (REGULAR_LABELS.every((label) => record[label] === undefined) && BASE_LABELS.some((label) => record[label] !== undefined)) return
+    if (!hasAny(record, REGULAR_LABELS) && hasAny(record, BASE_LABELS)) return
 
     const name = base.bn + (stringField(record, 'n', index) ?? '')
     if (name === '') throw senmlError(`Record ${index} has no name (RFC 8428 section 4.2)`)
@@ -107,15 +107,21 @@ export const decodeSenml: Decoder = (payload, now) => {
   return [...groups.values()]
 }
 
+function hasAny (record: JsonObject, labels: readonly string[]): boolean {
+  for (const label of labels) if (record[label] !== undefined) return true
+  return false
+}
+
 /**
  * Section 4.2: exactly one of v, vs, vb, vd. A record with only a sum is valid SenML but holds
  * no reading, so it is refused. Strings, booleans and data pass through untouched so that the
  * validator can refuse them with INGEST_ERR_TYPE against the kind's schema.
  */
 function recordValue (record: JsonObject, index: number, bv: number, field: string): unknown {
-  const present = VALUE_LABELS.filter((label) => record[label] !== undefined)
-  if (present.length === 0) throw senmlError(`Record ${index} has no value (RFC 8428 section 4.2)`, fieldLabel(field))
-  if (present.length > 1) throw senmlError(`Record ${index} has more than one value field (RFC 8428 section 4.2)`, fieldLabel(field))
+  let present = 0
+  for (const label of VALUE_LABELS) if (record[label] !== undefined) present++
+  if (present === 0) throw senmlError(`Record ${index} has no value (RFC 8428 section 4.2)`, fieldLabel(field))
+  if (present > 1) throw senmlError(`Record ${index} has more than one value field (RFC 8428 section 4.2)`, fieldLabel(field))
   const v = numberField(record, 'v', index)
   if (v !== undefined) {
     // Section 4.5.4: base value plus value; two large doubles can overflow where neither did.

@@ -21,10 +21,41 @@ interface Frame {
   inherited: string | undefined
 }
 
-// Text between structural characters and strings, and the JSON values it may hold there
-// (RFC 8259 sections 3 and 6); anything else is not JSON and could hide an identifier.
-const BETWEEN = /[^"{}[\],:]+/y
-const JSON_ATOM = /^(?:-?[0-9][0-9eE+.-]*|true|false|null)?$/
+// Text between structural characters and strings may hold a JSON value there (RFC 8259
+// sections 3 and 6) and white space; anything else is not JSON and could hide an identifier.
+// Scanned by hand: this runs for every number of every payload, and a regular expression
+// match, a slice and a trim each allocate.
+
+/** The index of the next quote or structural character at or after `i`, or the end. */
+export function betweenEnd (text: string, i: number): number {
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0x22 || c === 0x7b || c === 0x7d || c === 0x5b || c === 0x5d || c === 0x2c || c === 0x3a) return i
+  }
+  return i
+}
+
+/** What String.prototype.trim drops, a byte order mark among it (RFC 8259 section 8.1 lets a parser ignore one). */
+const TRIMMED = /^\s$/
+const isTrimmed = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || (c > 0x7f && TRIMMED.test(String.fromCharCode(c)))
+const isNumberChar = (c: number): boolean => (c >= 0x30 && c <= 0x39) || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2e || c === 0x2d
+
+/**
+ * Whether text[from, to) is, trimmed, nothing, true, false, null or a number loosely read
+ * (`-?[0-9][0-9eE+.-]*`: what a strict parser refuses of it is refused there, not hidden).
+ */
+export function isJsonAtom (text: string, from: number, to: number): boolean {
+  while (from < to && isTrimmed(text.charCodeAt(from))) from++
+  while (to > from && isTrimmed(text.charCodeAt(to - 1))) to--
+  if (from === to) return true
+  const word = to - from
+  if ((word === 4 && (text.startsWith('true', from) || text.startsWith('null', from))) || (word === 5 && text.startsWith('false', from))) return true
+  let i = text.charCodeAt(from) === 0x2d ? from + 1 : from
+  const first = text.charCodeAt(i)
+  if (!(first >= 0x30 && first <= 0x39)) return false
+  for (i++; i < to; i++) if (!isNumberChar(text.charCodeAt(i))) return false
+  return true
+}
 
 /**
  * Every string literal of `text`, read leniently in one pass: a payload is scanned whatever
@@ -63,11 +94,9 @@ export function readLiterals (text: string): { literals: Literal[], outside: boo
       if (top?.object === true) top.expectKey = c === 0x2c
       i++
     } else {
-      BETWEEN.lastIndex = i
-      BETWEEN.exec(text)
-      // trim() also drops a byte order mark, which RFC 8259 section 8.1 lets a parser ignore
-      if (!JSON_ATOM.test(text.slice(i, BETWEEN.lastIndex).trim())) outside = true
-      i = BETWEEN.lastIndex
+      const end = betweenEnd(text, i)
+      if (!isJsonAtom(text, i, end)) outside = true
+      i = end
     }
   }
   return { literals, outside }

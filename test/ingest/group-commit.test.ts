@@ -152,6 +152,35 @@ describe('GroupCommit', () => {
     expect(gc.pending).toBe(0)
   })
 
+  it('lets held-back adds in first come, first served: a small one does not overtake a large one', async () => {
+    const calls: Reading[][] = []
+    const writes = [deferred(), deferred(), deferred()]
+    const gc = open({ maxPending: 6, flushMs: 1, batchMax: 100, write: async (readings) => { calls.push(readings); await writes[calls.length - 1]?.promise } })
+    const first = track(gc.add(message('first', 5)))
+    await vi.waitFor(() => expect(calls).toHaveLength(1))
+    const large = track(gc.add(message('large', 4)))
+    const small = track(gc.add(message('small', 1)))
+    const last = track(gc.add(message('last', 2)))
+    await sleep(20)
+    // 5 pending of 6: the small one would fit, but the large one came first.
+    expect(calls).toHaveLength(1)
+    expect(gc.pending).toBe(5)
+    writes[0]?.resolve()
+    await first.promise
+    // Room for 6: large (4) and small (1) go in, last (2) would make 7 and waits for them.
+    await vi.waitFor(() => expect(calls).toHaveLength(2))
+    expect(calls[1]!.map((r) => r.sensorId)).toEqual([...Array(4).fill('large'), 'small'])
+    expect(gc.pending).toBe(5)
+    expect(last.settled()).toBe(false)
+    writes[1]?.resolve()
+    await Promise.all([large.promise, small.promise])
+    await vi.waitFor(() => expect(calls).toHaveLength(3))
+    expect(calls[2]!.map((r) => r.sensorId)).toEqual(['last', 'last'])
+    writes[2]?.resolve()
+    await last.promise
+    expect(gc.pending).toBe(0)
+  })
+
   it('lets a message larger than maxPending in once nothing else waits', async () => {
     const calls: Reading[][] = []
     const gc = open({ maxPending: 4, write: async (readings) => { calls.push(readings) } })
