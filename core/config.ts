@@ -74,6 +74,8 @@ export const configSchema = z.object({
   INGEST_MAX_READINGS_PER_MESSAGE: positiveInt.default(1_000),
   /** How far a reading's time may lie ahead of the platform clock (device clock skew). */
   INGEST_MAX_FUTURE_S: positiveInt.default(300),
+  /** Scan, decode and validate messages on a thread of their own (a second core); false: on the broker's. */
+  INGEST_CHECK_THREAD: z.stringbool().default(true),
   /** When the rollup job materialises closed windows (cron with seconds; default 5 s past every minute). */
   ROLLUP_CRON: z.string().default('5 * * * * *'),
   /** When the retention job deletes raw readings past their kind's retention (cron; default 03:17 daily). */

@@ -6,14 +6,13 @@ import type { TimeSeriesStore } from '../core/ports/time-series-store.js'
 import type { Reading } from '../core/reading.js'
 import type { Zone } from '../core/sensor.js'
 import { formatTopic } from '../core/topics.js'
-import { DECODERS } from './decoders/index.js'
+import { CheckThread } from './check-thread.js'
 import { GroupCommit } from './group-commit.js'
 import type { IngestMetrics } from './metrics.js'
 import { checkCounts } from './privacy/crowd-counts.js'
-import { IDENTIFIER_LABELS, scanPayload } from './privacy/identifiers.js'
+import { MessageChecker } from './message-check.js'
 import { Pseudonymizer } from './privacy/pseudonym.js'
 import { RideStage } from './rides.js'
-import { compileKind, type KindValidator } from './validate.js'
 
 /**
  * The ingest pipeline: decode (senml | json) -> validate against the kind -> group commit to
@@ -40,6 +39,11 @@ export interface IngestDeps {
   maxPending: number
   maxReadingsPerMessage: number
   maxFutureS: number
+  /**
+   * Check messages (scan, decode, validate) on a thread of their own (check-thread.ts), so
+   * the process uses a second core; otherwise on the caller's.
+   */
+  checkThread?: boolean
   onWriteError?: (err: unknown, attempt: number) => void
   /** Readings once they are durably stored (the alert engine follows crowd counts here). */
   onStored?: (readings: readonly Reading[]) => void
@@ -57,7 +61,8 @@ export type SensorPresence = 'online' | 'offline'
 
 export class Ingest implements MessageSink {
   readonly #deps: IngestDeps
-  readonly #validators = new Map<string, KindValidator>()
+  readonly #checker: MessageChecker
+  readonly #thread: CheckThread | undefined
   readonly #commit: GroupCommit
   readonly #now: () => number
   readonly #rides = new Map<string, RideStage>()
@@ -67,7 +72,9 @@ export class Ingest implements MessageSink {
   constructor (deps: IngestDeps) {
     this.#deps = deps
     this.#now = deps.now ?? Date.now
-    for (const kind of deps.kinds.values()) this.#validators.set(kind.id, compileKind(kind))
+    // Compiled here even with a thread: a kind that does not compile stops the boot.
+    this.#checker = new MessageChecker(deps.kinds.values(), deps.maxFutureS)
+    this.#thread = deps.checkThread === true ? new CheckThread(deps.kinds.values(), deps.maxFutureS) : undefined
     const pseudonyms = new Pseudonymizer({ now: this.#now })
     for (const kind of deps.kinds.values()) {
       if (kind.privacy.rides === undefined) continue
@@ -91,6 +98,11 @@ export class Ingest implements MessageSink {
     })
   }
 
+  /** Starts the check thread, if ingest has one; rejects if it cannot start. */
+  async start (): Promise<void> {
+    await this.#thread?.start()
+  }
+
   /** Readings waiting for the store. */
   get pending (): number {
     return this.#commit.pending
@@ -106,22 +118,9 @@ export class Ingest implements MessageSink {
     let readings
     try {
       if (message.channel === 'status') return this.#status(message)
-      const decode = DECODERS[message.channel as keyof typeof DECODERS]
-      const validator = this.#validators.get(sensor.kind)
-      if (decode === undefined || validator === undefined) {
-        throw new SensorstadError('INGEST_ERR_SENSOR', `No decoder for channel ${message.channel} of kind ${sensor.kind}`)
-      }
-      // Privacy rule 3 looks at the raw bytes, before any parser could hide a duplicate key.
-      if (validator.kind.privacy.refuseIdentifiers) {
-        const found = scanPayload(message.payload, sensor.id)
-        if (found !== undefined) {
-          throw new SensorstadError('INGEST_ERR_IDENTIFIER', `Looks like ${IDENTIFIER_LABELS[found.kind]}; identifiers are refused (privacy rule 3)`, found.field)
-        }
-      }
-      const now = this.#now()
-      const groups = decode(message.payload, now)
-      readings = validator.toReadings(groups, { sensorId: sensor.id, now, maxFutureMs: this.#deps.maxFutureS * 1000 })
-      const { counts } = validator.kind.privacy
+      const check = { sensorId: sensor.id, kind: sensor.kind, channel: message.channel, payload: message.payload, now: this.#now() }
+      readings = this.#thread === undefined ? this.#checker.check(check) : await this.#thread.check(check)
+      const counts = this.#deps.kinds.get(sensor.kind)?.privacy.counts
       if (counts !== undefined) checkCounts(readings, sensor.zoneId === undefined ? undefined : this.#deps.zoneOf(sensor.zoneId), counts)
       if (readings.length > this.#deps.maxReadingsPerMessage) {
         throw new SensorstadError('INGEST_ERR_TOO_MANY', `At most ${this.#deps.maxReadingsPerMessage} readings per message; split the pack`)
@@ -160,6 +159,7 @@ export class Ingest implements MessageSink {
 
   /** Writes what is queued and closes open rides; new messages are refused. */
   async close (): Promise<void> {
+    await this.#thread?.close()
     await this.#commit.close()
     for (const rides of this.#rides.values()) await rides.close()
   }

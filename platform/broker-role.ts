@@ -48,6 +48,7 @@ export async function startBrokerRole (ctx: ProcessContext, live: LiveFeed): Pro
     maxPending: config.INGEST_MAX_PENDING,
     maxReadingsPerMessage: config.INGEST_MAX_READINGS_PER_MESSAGE,
     maxFutureS: config.INGEST_MAX_FUTURE_S,
+    checkThread: config.INGEST_CHECK_THREAD,
     onWriteError: (err, attempt) => logger.error({ err, attempt }, 'store write failed; holding PUBACKs and retrying'),
     onStored: (readings) => {
       live.push(readings)
@@ -59,6 +60,7 @@ export async function startBrokerRole (ctx: ProcessContext, live: LiveFeed): Pro
     }
   })
   closers.add(() => ingest.close())
+  await ingest.start()
 
   const broker = await createBroker({
     directory: registry,
