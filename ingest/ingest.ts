@@ -61,7 +61,7 @@ export type SensorPresence = 'online' | 'offline'
 
 export class Ingest implements MessageSink {
   readonly #deps: IngestDeps
-  readonly #checker: MessageChecker
+  readonly #checker: MessageChecker | undefined
   readonly #thread: CheckThread | undefined
   readonly #commit: GroupCommit
   readonly #now: () => number
@@ -72,9 +72,9 @@ export class Ingest implements MessageSink {
   constructor (deps: IngestDeps) {
     this.#deps = deps
     this.#now = deps.now ?? Date.now
-    // Compiled here even with a thread: a kind that does not compile stops the boot.
-    this.#checker = new MessageChecker(deps.kinds.values(), deps.maxFutureS)
-    this.#thread = deps.checkThread === true ? new CheckThread(deps.kinds.values(), deps.maxFutureS) : undefined
+    // Either compiles every kind: one that does not stops the boot.
+    if (deps.checkThread === true) this.#thread = new CheckThread(deps.kinds.values(), deps.maxFutureS)
+    else this.#checker = new MessageChecker(deps.kinds.values(), deps.maxFutureS)
     const pseudonyms = new Pseudonymizer({ now: this.#now })
     for (const kind of deps.kinds.values()) {
       if (kind.privacy.rides === undefined) continue
@@ -119,7 +119,7 @@ export class Ingest implements MessageSink {
     try {
       if (message.channel === 'status') return this.#status(message)
       const check = { sensorId: sensor.id, kind: sensor.kind, channel: message.channel, payload: message.payload, now: this.#now() }
-      readings = this.#thread === undefined ? this.#checker.check(check) : await this.#thread.check(check)
+      readings = this.#thread === undefined ? this.#checker!.check(check) : await this.#thread.check(check)
       const counts = this.#deps.kinds.get(sensor.kind)?.privacy.counts
       if (counts !== undefined) checkCounts(readings, sensor.zoneId === undefined ? undefined : this.#deps.zoneOf(sensor.zoneId), counts)
       if (readings.length > this.#deps.maxReadingsPerMessage) {

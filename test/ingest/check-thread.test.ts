@@ -65,11 +65,25 @@ describe('CheckThread', () => {
 
     const thread = open()
     await thread.start()
-    // All in one turn of the event loop (one batch), then each alone, then in reverse.
+    // All in one turn of the event loop (one batch, on the thread), then each alone (on this
+    // thread), then in reverse.
     expect(await Promise.all(MESSAGES.map((m) => outcome(() => thread.check(m))))).toEqual(expected)
     for (const [i, m] of MESSAGES.entries()) expect(await outcome(() => thread.check(m))).toEqual(expected[i])
     const reversed = [...MESSAGES].reverse()
     expect(await Promise.all(reversed.map((m) => outcome(() => thread.check(m))))).toEqual([...expected].reverse())
+  })
+
+  it('answers in the order the messages came, a lone one after those still on the thread', async () => {
+    const thread = open()
+    await thread.start()
+    const order: string[] = []
+    const send = (name: string): Promise<void> => thread.check(message('crowd', 'json', { peopleCount: name.length })).then(() => { order.push(name) })
+    const batch = ['a', 'bb', 'ccc'].map(send)
+    // A later turn of the event loop, while the three are on the thread.
+    await new Promise((resolve) => setImmediate(resolve))
+    const lone = send('dddd')
+    await Promise.all([...batch, lone])
+    expect(order).toEqual(['a', 'bb', 'ccc', 'dddd'])
   })
 
   it('rejects what the thread held when it dies, and checks the next message on a new thread', async () => {
@@ -80,7 +94,9 @@ describe('CheckThread', () => {
     for (const result of await Promise.allSettled(held)) {
       expect(result).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/check thread exited with code 3/) } })
     }
-    expect((await thread.check(valid)).map((r) => r.value)).toEqual([40, 12.5, 80])
+    // Three at once: more than are checked on this thread, so they go to a new one.
+    const next = await Promise.all([valid, valid, valid].map((m) => thread.check(m)))
+    expect(next.map((readings) => readings.map((r) => r.value))).toEqual([[40, 12.5, 80], [40, 12.5, 80], [40, 12.5, 80]])
   })
 
   it('refuses to start when its thread cannot', async () => {
