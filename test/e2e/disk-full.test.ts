@@ -75,8 +75,9 @@ describe.runIf(hasTmpfs)('disk full under the embedded store', () => {
     expect(await ready()).toBe(true)
 
     await growWalToCheckpoint(join(p.dataDir, 'timeseries.duckdb'), (readings) => p.store.writeReadings(readings))
-    // Room for a few WAL appends, not for the checkpoint they start.
-    fs.fill(MiB)
+    // Room for a few WAL appends (under 128 KiB to the threshold), not for the checkpoint they
+    // start (about 800 KiB of compressed filler readings).
+    fs.fill(512 * 1024)
     let n = 300
     let failingSince: number | undefined
     let ackedOnceFailing: number | undefined
