@@ -10,13 +10,15 @@ import { CheckThread } from './check-thread.js'
 import { GroupCommit } from './group-commit.js'
 import type { IngestMetrics } from './metrics.js'
 import { checkCounts } from './privacy/crowd-counts.js'
-import { MessageChecker } from './message-check.js'
+import { MessageChecker, type MessageToCheck } from './message-check.js'
 import { Pseudonymizer } from './privacy/pseudonym.js'
 import { RideStage } from './rides.js'
 
 /**
- * The ingest pipeline: decode (senml | json) -> validate against the kind -> group commit to
- * the store. A message is accepted or rejected whole. A rejected message is dropped, its
+ * The ingest pipeline: identifier scan -> decode (senml | json) -> validate against the kind
+ * (MessageChecker, on the check thread when there is one) -> crowd counts against the zone ->
+ * group commit to the store, or the ride stage for mobile kinds. A message is accepted or
+ * rejected whole. A rejected message is dropped, its
  * sensor is told why on its `errors` topic, and a counter goes up; its payload is never
  * stored or logged (it may be the personal data we refuse, DESIGN.md section 5).
  */
@@ -61,7 +63,8 @@ export type SensorPresence = 'online' | 'offline'
 
 export class Ingest implements MessageSink {
   readonly #deps: IngestDeps
-  readonly #checker: MessageChecker | undefined
+  /** Scan, decode, validate (message-check.ts): on this thread, or on the check thread. */
+  readonly #check: (message: MessageToCheck) => Reading[] | Promise<Reading[]>
   readonly #thread: CheckThread | undefined
   readonly #commit: GroupCommit
   readonly #now: () => number
@@ -73,8 +76,14 @@ export class Ingest implements MessageSink {
     this.#deps = deps
     this.#now = deps.now ?? Date.now
     // Either compiles every kind: one that does not stops the boot.
-    if (deps.checkThread === true) this.#thread = new CheckThread(deps.kinds.values(), deps.maxFutureS)
-    else this.#checker = new MessageChecker(deps.kinds.values(), deps.maxFutureS)
+    if (deps.checkThread === true) {
+      const thread = new CheckThread(deps.kinds.values(), deps.maxFutureS)
+      this.#thread = thread
+      this.#check = (message) => thread.check(message)
+    } else {
+      const checker = new MessageChecker(deps.kinds.values(), deps.maxFutureS)
+      this.#check = (message) => checker.check(message)
+    }
     const pseudonyms = new Pseudonymizer({ now: this.#now })
     for (const kind of deps.kinds.values()) {
       if (kind.privacy.rides === undefined) continue
@@ -119,7 +128,7 @@ export class Ingest implements MessageSink {
     try {
       if (message.channel === 'status') return this.#status(message)
       const check = { sensorId: sensor.id, kind: sensor.kind, channel: message.channel, payload: message.payload, now: this.#now() }
-      readings = this.#thread === undefined ? this.#checker!.check(check) : await this.#thread.check(check)
+      readings = await this.#check(check)
       const counts = this.#deps.kinds.get(sensor.kind)?.privacy.counts
       if (counts !== undefined) checkCounts(readings, sensor.zoneId === undefined ? undefined : this.#deps.zoneOf(sensor.zoneId), counts)
       if (readings.length > this.#deps.maxReadingsPerMessage) {
