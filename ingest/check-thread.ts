@@ -42,15 +42,20 @@ export class CheckThread {
   #closed = false
 
   readonly #boot: URL
+  readonly #onError: (err: Error) => void
   readonly #inline: MessageChecker
 
-  /** `boot`: the thread's entry (tests hand in their own). */
-  constructor (kinds: Iterable<KindDefinition>, maxFutureS: number, boot = BOOT) {
+  /**
+   * `onError` hears of a thread that died (once per thread; the messages it held are
+   * rejected each on its own). `boot`: the thread's entry (tests hand in their own).
+   */
+  constructor (kinds: Iterable<KindDefinition>, maxFutureS: number, options: { onError?: (err: Error) => void, boot?: URL } = {}) {
     const list = [...kinds]
     this.#inline = new MessageChecker(list, maxFutureS)
     this.#data = { kinds: list, maxFutureS }
     this.#fields = new Map(list.map((k) => [k.id, Object.keys(k.fields)]))
-    this.#boot = boot
+    this.#boot = options.boot ?? BOOT
+    this.#onError = options.onError ?? (() => {})
   }
 
   /**
@@ -87,8 +92,10 @@ export class CheckThread {
   async close (): Promise<void> {
     this.#closed = true
     while (this.#inFlight.length > 0 || this.#next.length > 0) await new Promise((resolve) => setImmediate(resolve))
-    await this.#worker?.terminate()
+    // Forgotten first, so its exit is not taken for a failure.
+    const worker = this.#worker
     this.#worker = undefined
+    await worker?.terminate()
   }
 
   #send (): void {
@@ -142,9 +149,13 @@ export class CheckThread {
     const fail = (why: string): void => {
       if (this.#worker !== worker) return
       this.#worker = undefined
+      const err = new Error(`the ingest check thread ${why}`)
+      let held = 0
       for (const requests of this.#inFlight.splice(0)) {
-        for (const r of requests) r.reject(new Error(`the ingest check thread ${why}`))
+        held += requests.length
+        for (const r of requests) r.reject(err)
       }
+      this.#onError(new Error(`${err.message}; ${held} messages it held go unacknowledged, for their sensors to send again`))
     }
     worker.on('error', (err) => fail(`failed: ${err.message}`))
     worker.on('exit', (code) => fail(`exited with code ${code}`))

@@ -46,6 +46,8 @@ export interface IngestDeps {
    * the process uses a second core; otherwise on the caller's.
    */
   checkThread?: boolean
+  /** The check thread died (a new one starts with the next message). */
+  onCheckThreadError?: (err: Error) => void
   onWriteError?: (err: unknown, attempt: number) => void
   /** Readings once they are durably stored (the alert engine follows crowd counts here). */
   onStored?: (readings: readonly Reading[]) => void
@@ -77,7 +79,7 @@ export class Ingest implements MessageSink {
     this.#now = deps.now ?? Date.now
     // Either compiles every kind: one that does not stops the boot.
     if (deps.checkThread === true) {
-      const thread = new CheckThread(deps.kinds.values(), deps.maxFutureS)
+      const thread = new CheckThread(deps.kinds.values(), deps.maxFutureS, { onError: deps.onCheckThreadError })
       this.#thread = thread
       this.#check = (message) => thread.check(message)
     } else {

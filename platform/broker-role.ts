@@ -49,6 +49,7 @@ export async function startBrokerRole (ctx: ProcessContext, live: LiveFeed): Pro
     maxReadingsPerMessage: config.INGEST_MAX_READINGS_PER_MESSAGE,
     maxFutureS: config.INGEST_MAX_FUTURE_S,
     checkThread: config.INGEST_CHECK_THREAD,
+    onCheckThreadError: (err) => logger.error({ err }, 'ingest check thread failed; starting a new one'),
     onWriteError: (err, attempt) => logger.error({ err, attempt }, 'store write failed; holding PUBACKs and retrying'),
     onStored: (readings) => {
       live.push(readings)

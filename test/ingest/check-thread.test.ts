@@ -47,8 +47,8 @@ async function outcome (run: () => Reading[] | Promise<Reading[]>): Promise<Outc
 
 describe('CheckThread', () => {
   const opened: CheckThread[] = []
-  const open = (boot?: URL): CheckThread => {
-    const thread = new CheckThread(kinds, MAX_FUTURE_S, boot)
+  const open = (boot?: URL, onError?: (err: Error) => void): CheckThread => {
+    const thread = new CheckThread(kinds, MAX_FUTURE_S, { boot, onError })
     opened.push(thread)
     return thread
   }
@@ -87,7 +87,8 @@ describe('CheckThread', () => {
   })
 
   it('rejects what the thread held when it dies, and checks the next message on a new thread', async () => {
-    const thread = open(fixture('dying-check-worker.mjs'))
+    const heard: string[] = []
+    const thread = open(fixture('dying-check-worker.mjs'), (err) => heard.push(err.message))
     await thread.start()
     const valid = MESSAGES[0]!
     const held = [valid, message('wastebin', 'json', 'die'), valid].map((m) => thread.check(m))
@@ -97,6 +98,9 @@ describe('CheckThread', () => {
     // Three at once: more than are checked on this thread, so they go to a new one.
     const next = await Promise.all([valid, valid, valid].map((m) => thread.check(m)))
     expect(next.map((readings) => readings.map((r) => r.value))).toEqual([[40, 12.5, 80], [40, 12.5, 80], [40, 12.5, 80]])
+    // Told once, not once per message; and closing the new thread is no failure.
+    await thread.close()
+    expect(heard).toEqual(['the ingest check thread exited with code 3; 3 messages it held go unacknowledged, for their sensors to send again'])
   })
 
   it('refuses to start when its thread cannot', async () => {
