@@ -158,10 +158,15 @@ describe.skipIf(!(hasRedis && hasPostgres && hasInfluxd))('a deployment of sever
     const inner = seconds.slice(1, -1)
     expect(inner.length).toBeGreaterThanOrEqual(5)
     expect(inner.at(-1)! - inner[0]! + 1).toBe(inner.length)
-    // The processes' own counts agree: runs done here plus slots that went elsewhere.
-    const done = await Promise.all(survivors.map((p) => metric(p, 'sensorstad_scheduled_runs_total', { job: 'rollup', outcome: 'done' })))
-    const survivorClaims = claimed.filter((c) => survivors.some((p) => p.name === c.process)).length
-    expect(done.reduce((x, y) => x + y, 0)).toBe(survivorClaims)
+    // The processes' own counts agree with their claims, but for a run still in progress: the
+    // counter goes up when a run ends, and runs of a job do not overlap, so a process is at
+    // most one behind its claims. Counted first, so a claim logged after is that one.
+    for (const p of survivors) {
+      const done = await metric(p, 'sensorstad_scheduled_runs_total', { job: 'rollup', outcome: 'done' })
+      const behind = claimedSlots(p, 'rollup').length - done
+      expect(behind, p.name).toBeGreaterThanOrEqual(0)
+      expect(behind, p.name).toBeLessThanOrEqual(1)
+    }
     expect(new Set(claimed.map((c) => c.process)).size).toBeGreaterThan(1)
 
     // A leader stopped with SIGTERM exits cleanly and gives its lease up: the last one takes
