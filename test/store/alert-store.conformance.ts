@@ -353,39 +353,42 @@ export function alertStoreConformance (
       })
     })
 
-    describe.skipIf(reopen === undefined)('after a restart', () => {
-      const restart = async (): Promise<void> => {
-        if (reopen !== undefined) store = await reopen(store)
-      }
+    // Only for stores that keep something: one kept in memory has no restart to test.
+    if (reopen !== undefined) {
+      describe('after a restart', () => {
+        const restart = async (): Promise<void> => {
+          if (reopen !== undefined) store = await reopen(store)
+        }
 
-      it('keeps events and acknowledgements, continues ids above the old maximum, and still lets the first ack win', async () => {
-        await appendAll(Array.from({ length: 12 }, (_, i) => ({ zoneId: i % 2 === 0 ? 'dam' : 'spui' })))
-        await store.acknowledge('10', ackA)
-        const before = await store.list({ ascending: true })
-        await restart()
-        expect(await store.list({ ascending: true })).toEqual(before)
-        expect(await store.get('10')).toMatchObject({ id: '10', ack: ackA })
-        expect(await ids({ afterId: '9', ascending: true })).toEqual(['10', '11', '12'])
-        expect((await store.append(event())).id).toBe('13')
-        expect(await store.acknowledge('10', ackB)).toMatchObject({ ack: ackA })
-        await restart()
-        expect((await store.append(event())).id).toBe('14')
-        expect((await store.get('10'))?.ack).toEqual(ackA)
-        expect(await ids({ zoneId: 'spui' })).toEqual(['12', '10', '8', '6', '4', '2'])
-      })
+        it('keeps events and acknowledgements, continues ids above the old maximum, and still lets the first ack win', async () => {
+          await appendAll(Array.from({ length: 12 }, (_, i) => ({ zoneId: i % 2 === 0 ? 'dam' : 'spui' })))
+          await store.acknowledge('10', ackA)
+          const before = await store.list({ ascending: true })
+          await restart()
+          expect(await store.list({ ascending: true })).toEqual(before)
+          expect(await store.get('10')).toMatchObject({ id: '10', ack: ackA })
+          expect(await ids({ afterId: '9', ascending: true })).toEqual(['10', '11', '12'])
+          expect((await store.append(event())).id).toBe('13')
+          expect(await store.acknowledge('10', ackB)).toMatchObject({ ack: ackA })
+          await restart()
+          expect((await store.append(event())).id).toBe('14')
+          expect((await store.get('10'))?.ack).toEqual(ackA)
+          expect(await ids({ zoneId: 'spui' })).toEqual(['12', '10', '8', '6', '4', '2'])
+        })
 
-      it('continues above an id whose event was the newest and has been deleted', async () => {
-        await appendAll([{ time: iso(T0 + SECOND) }, { time: iso(T0) }])
-        expect(await store.deleteBefore(T0 + SECOND)).toBe(1)
-        await restart()
-        expect((await store.append(event())).id).toBe('3')
-        expect(await store.deleteBefore(T0 + 2 * SECOND)).toBe(2)
-        await restart()
-        expect((await store.append(event())).id).toBe('4')
-        await restart()
-        expect(await ids({})).toEqual(['4'])
-        expect((await store.append(event())).id).toBe('5')
+        it('continues above an id whose event was the newest and has been deleted', async () => {
+          await appendAll([{ time: iso(T0 + SECOND) }, { time: iso(T0) }])
+          expect(await store.deleteBefore(T0 + SECOND)).toBe(1)
+          await restart()
+          expect((await store.append(event())).id).toBe('3')
+          expect(await store.deleteBefore(T0 + 2 * SECOND)).toBe(2)
+          await restart()
+          expect((await store.append(event())).id).toBe('4')
+          await restart()
+          expect(await ids({})).toEqual(['4'])
+          expect((await store.append(event())).id).toBe('5')
+        })
       })
-    })
+    }
   })
 }

@@ -370,27 +370,30 @@ export function gridStoreConformance (
       })
     })
 
-    describe.skipIf(reopen === undefined)('after a restart', () => {
-      const restart = async (): Promise<void> => {
-        if (reopen !== undefined) store = await reopen(store)
-      }
+    // Only for stores that keep something: one kept in memory has no restart to test.
+    if (reopen !== undefined) {
+      describe('after a restart', () => {
+        const restart = async (): Promise<void> => {
+          if (reopen !== undefined) store = await reopen(store)
+        }
 
-      it('keeps contributions and summaries, and still replaces a ride held as a contribution', async () => {
-        await store.writeContributions([
-          contrib('r1', 'd1', 1), contrib('r2', 'd2', 2),
-          contrib('r3', 'd1', 3, { start: T0 + HOUR }), contrib('r4', 'd1', 4, { start: T0 + HOUR })
-        ])
-        expect(await store.compactBefore('air', T0 + HOUR)).toBe(2)
-        const expected = [agg(2, 3, 1, 2, 2, 2), agg(2, 7, 3, 4, 2, 1, { start: T0 + HOUR })]
-        await restart()
-        expect(await store.cellAggregates(all)).toEqual(expected)
-        await store.writeContributions([contrib('r4', 'd2', 5, { start: T0 + HOUR })])
-        await restart()
-        expect(await store.cellAggregates(all)).toEqual([agg(2, 3, 1, 2, 2, 2), agg(2, 8, 3, 5, 2, 2, { start: T0 + HOUR })])
-        expect(await store.compactBefore('air', T0 + 2 * HOUR)).toBe(2)
-        await restart()
-        expect(await store.cellAggregates(all)).toEqual([agg(2, 3, 1, 2, 2, 2), agg(2, 8, 3, 5, 2, 2, { start: T0 + HOUR })])
+        it('keeps contributions and summaries, and still replaces a ride held as a contribution', async () => {
+          await store.writeContributions([
+            contrib('r1', 'd1', 1), contrib('r2', 'd2', 2),
+            contrib('r3', 'd1', 3, { start: T0 + HOUR }), contrib('r4', 'd1', 4, { start: T0 + HOUR })
+          ])
+          expect(await store.compactBefore('air', T0 + HOUR)).toBe(2)
+          const expected = [agg(2, 3, 1, 2, 2, 2), agg(2, 7, 3, 4, 2, 1, { start: T0 + HOUR })]
+          await restart()
+          expect(await store.cellAggregates(all)).toEqual(expected)
+          await store.writeContributions([contrib('r4', 'd2', 5, { start: T0 + HOUR })])
+          await restart()
+          expect(await store.cellAggregates(all)).toEqual([agg(2, 3, 1, 2, 2, 2), agg(2, 8, 3, 5, 2, 2, { start: T0 + HOUR })])
+          expect(await store.compactBefore('air', T0 + 2 * HOUR)).toBe(2)
+          await restart()
+          expect(await store.cellAggregates(all)).toEqual([agg(2, 3, 1, 2, 2, 2), agg(2, 8, 3, 5, 2, 2, { start: T0 + HOUR })])
+        })
       })
-    })
+    }
   })
 }
