@@ -73,6 +73,32 @@ describe('CheckThread', () => {
     expect(await Promise.all(reversed.map((m) => outcome(() => thread.check(m))))).toEqual([...expected].reverse())
   })
 
+  it('gives the same answers as on this thread for oversized and hostile payloads, and stays up', async () => {
+    const checker = new MessageChecker(kinds, MAX_FUTURE_S)
+    const bigPack = Array.from({ length: 3_000 }, (_, i) => ({ n: 'fillingLevel', u: '%', v: i % 100, t: -i }))
+    const hostile: MessageToCheck[] = [
+      // More readings than a message may hold (Ingest refuses the count; the thread reads them all).
+      message('wastebin', 'senml', bigPack),
+      // 256 KiB of text in one value, and nesting past the depth limit.
+      message('wastebin', 'json', { fillingLevel: 40, note: 'x'.repeat(256 * 1024) }),
+      message('wastebin', 'json', '['.repeat(10_000) + ']'.repeat(10_000)),
+      // Keys that reach for the prototype, a NUL-laden payload, an empty one.
+      message('wastebin', 'json', '{"__proto__": {"fillingLevel": 1}}'),
+      message('wastebin', 'json', '\u0000'.repeat(1_000)),
+      message('wastebin', 'json', '')
+    ]
+    const expected = await Promise.all(hostile.map((m) => outcome(() => checker.check(m))))
+    expect(expected.map((o) => 'readings' in o ? o.readings.length : o.code)).toEqual([
+      3_000, 'INGEST_ERR_UNDECLARED_FIELD', 'INGEST_ERR_MALFORMED', 'INGEST_ERR_FORBIDDEN_KEY', 'INGEST_ERR_MALFORMED', 'INGEST_ERR_MALFORMED'
+    ])
+    const thread = open()
+    await thread.start()
+    expect(await Promise.all(hostile.map((m) => outcome(() => thread.check(m))))).toEqual(expected)
+    // Still answering afterwards, on the thread (three at once).
+    const after = await Promise.all([MESSAGES[2]!, MESSAGES[2]!, MESSAGES[2]!].map((m) => thread.check(m)))
+    expect(after.map((readings) => readings[0]!.value)).toEqual([17, 17, 17])
+  })
+
   it('answers in the order the messages came, a lone one after those still on the thread', async () => {
     const thread = open()
     await thread.start()
