@@ -3,6 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } fr
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { afterAll, beforeAll } from 'vitest'
 import { freePort } from './free-port.js'
 import { startServerProcess, type ServerProcess } from './server-process.js'
 
@@ -114,4 +115,19 @@ export async function psql<R extends pg.QueryResultRow = Record<string, unknown>
   } finally {
     await client.end()
   }
+}
+
+/**
+ * One server for the calling describe block: started before its tests, stopped and removed
+ * after them. `createDatabase` gives each store a database of its own, so tests share nothing.
+ */
+export function postgresForSuite (): { server: () => Postgres, createDatabase: (name?: string) => Promise<string> } {
+  let started: Postgres | undefined
+  beforeAll(async () => { started = await startPostgres() }, 60_000)
+  afterAll(async () => { await started?.destroy() })
+  const server = (): Postgres => {
+    if (started === undefined) throw new Error('PostgreSQL did not start')
+    return started
+  }
+  return { server, createDatabase: (name) => server().createDatabase(name) }
 }

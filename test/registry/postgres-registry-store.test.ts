@@ -1,9 +1,9 @@
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RegistryStore } from '../../core/ports/registry-store.js'
 import { migrate, MIGRATION_LOCK, MIGRATIONS } from '../../registry/postgres-migrations.js'
 import { PostgresRegistryStore } from '../../registry/postgres-registry-store.js'
-import { hasPostgres, psql, requirePostgresInCi, startPostgres, type Postgres } from '../helpers/postgres.js'
+import { hasPostgres, postgresForSuite, psql, requirePostgresInCi } from '../helpers/postgres.js'
 import { registryStoreConformance } from './registry-store.conformance.js'
 
 /**
@@ -12,14 +12,8 @@ import { registryStoreConformance } from './registry-store.conformance.js'
  */
 requirePostgresInCi()
 
-let postgres: Postgres | undefined
 /** The database each open store lives in; the store itself does not say. */
 const urls = new WeakMap<RegistryStore, string>()
-
-const server = (): Postgres => {
-  if (postgres === undefined) throw new Error('PostgreSQL did not start')
-  return postgres
-}
 
 /**
  * A pool of one connection, as a process running migrations has. An idle connection that the
@@ -39,8 +33,7 @@ const openAt = async (url: string): Promise<PostgresRegistryStore> => {
 }
 
 describe.skipIf(!hasPostgres)('PostgresRegistryStore', () => {
-  beforeAll(async () => { postgres = await startPostgres() }, 60_000)
-  afterAll(async () => { await postgres?.destroy() })
+  const { server } = postgresForSuite()
 
   registryStoreConformance('postgres', async () => openAt(await server().createDatabase()), async (store) => {
     const url = urls.get(store)

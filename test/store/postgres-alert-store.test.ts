@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { AlertEvent } from '../../core/alerts.js'
 import type { AlertStore } from '../../core/ports/alert-store.js'
 import { PostgresAlertStore } from '../../store/postgres-alert-store.js'
-import { hasPostgres, psql, requirePostgresInCi, startPostgres, type Postgres } from '../helpers/postgres.js'
+import { hasPostgres, postgresForSuite, psql, requirePostgresInCi } from '../helpers/postgres.js'
 import { alertStoreConformance } from './alert-store.conformance.js'
 
 /**
@@ -15,18 +15,7 @@ const run = hasPostgres ? describe : describe.skip
 
 run('PostgreSQL alert store (real postgres)', () => {
   // One server for the file, a new database per store, so tests share nothing.
-  let server: Postgres | undefined
-  beforeAll(async () => {
-    server = await startPostgres()
-  }, 60_000)
-  afterAll(async () => {
-    await server?.destroy()
-  })
-
-  const createDatabase = (): Promise<string> => {
-    if (server === undefined) throw new Error('no PostgreSQL server')
-    return server.createDatabase()
-  }
+  const { server, createDatabase } = postgresForSuite()
 
   const openFresh = async (): Promise<PostgresAlertStore> => PostgresAlertStore.open(await createDatabase())
 
@@ -161,15 +150,14 @@ run('PostgreSQL alert store (real postgres)', () => {
     })
 
     it('answers STORE_ERR_UNAVAILABLE while the server is down, and works again once it is back', async () => {
-      if (server === undefined) throw new Error('no PostgreSQL server')
       const store = await open(await createDatabase())
       await store.append(event('dam'))
-      await server.stop()
+      await server().stop()
       try {
         await expect(store.list({})).rejects.toMatchObject({ code: 'STORE_ERR_UNAVAILABLE' })
         await expect(store.append(event('dam'))).rejects.toMatchObject({ code: 'STORE_ERR_UNAVAILABLE' })
       } finally {
-        await server.start()
+        await server().start()
       }
       expect((await store.append(event('dam'))).id).toBe('2')
       expect((await store.list({})).map((e) => e.id)).toEqual(['2', '1'])

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { CellAggregate, CellContribution, GridStore } from '../../core/ports/grid-store.js'
 import { PostgresGridStore } from '../../store/postgres-grid-store.js'
-import { hasPostgres, psql, requirePostgresInCi, startPostgres, type Postgres } from '../helpers/postgres.js'
+import { hasPostgres, postgresForSuite, psql, requirePostgresInCi } from '../helpers/postgres.js'
 import { gridStoreConformance } from './grid-store.conformance.js'
 
 /**
@@ -14,18 +14,7 @@ const run = hasPostgres ? describe : describe.skip
 
 run('PostgreSQL grid store (real postgres)', () => {
   // One server for the file, a new database per store, so tests share nothing.
-  let server: Postgres | undefined
-  beforeAll(async () => {
-    server = await startPostgres()
-  }, 60_000)
-  afterAll(async () => {
-    await server?.destroy()
-  })
-
-  const createDatabase = (): Promise<string> => {
-    if (server === undefined) throw new Error('no PostgreSQL server')
-    return server.createDatabase()
-  }
+  const { server, createDatabase } = postgresForSuite()
 
   const reopen = async (store: GridStore): Promise<GridStore> => {
     if (!(store instanceof PostgresGridStore)) throw new TypeError('reopen needs a PostgresGridStore')
@@ -124,15 +113,14 @@ run('PostgreSQL grid store (real postgres)', () => {
     })
 
     it('answers STORE_ERR_UNAVAILABLE while the server is down, and works again once it is back', async () => {
-      if (server === undefined) throw new Error('no PostgreSQL server')
       const store = await open(await createDatabase())
       await store.writeContributions([contrib('r1', 'd1', T0, 1)])
-      await server.stop()
+      await server().stop()
       try {
         await expect(store.ping()).rejects.toMatchObject({ code: 'STORE_ERR_UNAVAILABLE' })
         await expect(store.writeContributions([contrib('r2', 'd2', T0, 2)])).rejects.toMatchObject({ code: 'STORE_ERR_UNAVAILABLE' })
       } finally {
-        await server.start()
+        await server().start()
       }
       await store.writeContributions([contrib('r2', 'd2', T0, 2)])
       expect(await store.cellAggregates(all)).toEqual([agg(T0, 2, 3, 1, 2, 2, 2)])

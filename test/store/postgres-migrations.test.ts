@@ -1,9 +1,9 @@
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { PostgresAlertStore } from '../../store/postgres-alert-store.js'
 import { PostgresGridStore } from '../../store/postgres-grid-store.js'
 import { migrate, type Migration } from '../../store/postgres-migrations.js'
-import { hasPostgres, requirePostgresInCi, startPostgres, type Postgres } from '../helpers/postgres.js'
+import { hasPostgres, postgresForSuite, requirePostgresInCi } from '../helpers/postgres.js'
 
 /**
  * The migration runner every PostgreSQL component shares, against a real server: each
@@ -13,13 +13,7 @@ requirePostgresInCi()
 const run = hasPostgres ? describe : describe.skip
 
 run('PostgreSQL migrations (real postgres)', () => {
-  let server: Postgres | undefined
-  beforeAll(async () => {
-    server = await startPostgres()
-  }, 60_000)
-  afterAll(async () => {
-    await server?.destroy()
-  })
+  const { createDatabase: newDatabase } = postgresForSuite()
 
   /** A connected client on a new database; `use` runs with it and it is closed after. */
   const withClient = async <T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> => {
@@ -30,10 +24,6 @@ run('PostgreSQL migrations (real postgres)', () => {
     } finally {
       await client.end()
     }
-  }
-  const newDatabase = (): Promise<string> => {
-    if (server === undefined) throw new Error('no PostgreSQL server')
-    return server.createDatabase()
   }
   const ledger = (url: string): Promise<unknown[]> => withClient(url, async (c) =>
     (await c.query('SELECT component, version, name FROM schema_migrations ORDER BY component, version')).rows)
