@@ -60,8 +60,8 @@ const PERSIST_LATEST = [
  * The newest reading per series among those written after `latest` was last persisted: what
  * `resume` adds to the table's rows. The later write wins at equal times.
  */
-const LATEST_SINCE = `SELECT sensor_id, arg_max(kind, (time, seq)) AS kind, field, max(time) AS time, arg_max(value, (time, seq)) AS value
-  FROM readings WHERE seq > $since GROUP BY sensor_id, field`
+const latestSince = (since: string): string => `SELECT sensor_id, arg_max(kind, (time, seq)) AS kind, field, max(time) AS time, arg_max(value, (time, seq)) AS value
+  FROM readings WHERE seq > ${since} GROUP BY sensor_id, field`
 
 const COMMIT_AGGREGATES = [
   `INSERT OR REPLACE INTO aggregates
@@ -247,11 +247,10 @@ export class DuckDbTimeSeriesStore implements TimeSeriesStore {
     const last = BigInt(String(max[0]?.seq ?? 0))
     this.#nextSeq = (last > covered ? last : covered) + 1n
     this.#latest.clear()
+    for (const r of await readReadings(conn, 'SELECT sensor_id, kind, field, time, value FROM latest', new SeriesQuery())) this.#latest.offer(r)
+    // Seqs stay far below 2^53: a number holds them exactly.
     const q = new SeriesQuery()
-    for (const r of await readReadings(conn, 'SELECT sensor_id, kind, field, time, value FROM latest', q)) this.#latest.offer(r)
-    q.params.since = covered
-    q.types.since = BIGINT
-    for (const r of await readReadings(conn, LATEST_SINCE, q)) this.#latest.offer(r)
+    for (const r of await readReadings(conn, latestSince(q.bigint('since', Number(covered))), q)) this.#latest.offer(r)
     // What was just read back is what the table holds, or is in `readings`: nothing to persist yet.
     this.#latest.takeChanged()
     this.#latestPersistedAt = performance.now()
