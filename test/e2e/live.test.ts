@@ -50,9 +50,11 @@ describe('live open data', () => {
   })
 
   it('sends public crowd counts per zone once their window has closed and lagged', async () => {
-    // A window ahead of the platform's own crowd tick (every minute at :20): had that tick
-    // already passed this window, there would be nothing new for this test's tick to send.
-    const now = Date.now() + WINDOW_MS['15m']
+    // A window a day ahead of the platform's own crowd tick (every minute at :20): had that
+    // tick already passed this window, there would be nothing new for this test's tick to
+    // send. A day, not one window, so that the crowd reading of the test before, stamped with
+    // its arrival, cannot fall into it when a quarter hour turns between the two tests.
+    const now = Date.now() + 24 * 3_600_000
     const start = windowStart('15m', now - 900_000) - WINDOW_MS['15m']
     // That window is older than the kind's allowed lateness, so MQTT would refuse readings for it.
     await p.store.writeReadings([40, 44].map((value, i) => ({ sensorId: crowd.id, kind: 'crowd', field: 'peopleCount', time: start + i * 60_000, value })))
