@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
+import { SensorstadError } from '../core/errors.js'
 import type { RegistryRows, RegistrySnapshot, RegistryStore, RegistryTable } from '../core/ports/registry-store.js'
 import type { ApiToken, Sensor, SensorCredential, Zone } from '../core/sensor.js'
 
@@ -11,37 +12,51 @@ import type { ApiToken, Sensor, SensorCredential, Zone } from '../core/sensor.js
  */
 const TABLES: readonly RegistryTable[] = ['sensors', 'zones', 'credentials', 'tokens']
 
-export class DuckDbRegistryStore implements RegistryStore {
-  readonly #instance: DuckDBInstance
-  readonly #connection: DuckDBConnection
-  #queue: Promise<unknown> = Promise.resolve()
+/*
+ * How DuckDB fails on a full or failing disk, as store/duckdb-database.ts sets out (measured
+ * there): a WAL append that fails leaves the instance usable, but a checkpoint that fails (at
+ * the COMMIT that takes the WAL past 16 MiB) is FATAL and invalidates the instance for good.
+ * A new instance on the file replays the WAL, so the store opens the file again at the next
+ * call instead of refusing every register change until the platform restarts.
+ */
+const INVALIDATED = /database has been invalidated|\b(FATAL|INTERNAL) Error\b/
+const FILE_TROUBLE = /No space left on device|Could not (write|read|open|truncate|sync)|IO Error/
 
-  private constructor (instance: DuckDBInstance, connection: DuckDBConnection) {
-    this.#instance = instance
-    this.#connection = connection
+interface Handle {
+  instance: DuckDBInstance
+  connection: DuckDBConnection
+}
+
+export class DuckDbRegistryStore implements RegistryStore {
+  readonly #path: string
+  /** Undefined after DuckDB invalidated the instance: the next call opens the file again. */
+  #handle: Handle | undefined
+  #queue: Promise<unknown> = Promise.resolve()
+  #closed = false
+
+  private constructor (path: string, handle: Handle) {
+    this.#path = path
+    this.#handle = handle
   }
 
   static async open (path: string): Promise<DuckDbRegistryStore> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-    const instance = await DuckDBInstance.create(path)
-    const connection = await instance.connect()
-    for (const table of TABLES) {
-      await connection.run(`CREATE TABLE IF NOT EXISTS ${table} (id VARCHAR PRIMARY KEY, doc VARCHAR NOT NULL)`)
-    }
-    return new DuckDbRegistryStore(instance, connection)
+    return new DuckDbRegistryStore(path, await connect(path))
   }
 
-  async load (): Promise<RegistrySnapshot> {
-    const read = async <T>(table: RegistryTable): Promise<T[]> => {
-      const reader = await this.#connection.runAndReadAll(`SELECT doc FROM ${table} ORDER BY id`)
-      return reader.getRowObjects().map((row) => JSON.parse(String(row.doc)) as T)
-    }
-    return {
-      sensors: await read<Sensor>('sensors'),
-      zones: await read<Zone>('zones'),
-      credentials: await read<SensorCredential>('credentials'),
-      tokens: await read<ApiToken>('tokens')
-    }
+  load (): Promise<RegistrySnapshot> {
+    return this.#run(async (conn) => {
+      const read = async <T>(table: RegistryTable): Promise<T[]> => {
+        const reader = await conn.runAndReadAll(`SELECT doc FROM ${table} ORDER BY id`)
+        return reader.getRowObjects().map((row) => JSON.parse(String(row.doc)) as T)
+      }
+      return {
+        sensors: await read<Sensor>('sensors'),
+        zones: await read<Zone>('zones'),
+        credentials: await read<SensorCredential>('credentials'),
+        tokens: await read<ApiToken>('tokens')
+      }
+    })
   }
 
   putSensor (sensor: Sensor): Promise<void> { return this.#put('sensors', sensor.id, sensor) }
@@ -49,29 +64,69 @@ export class DuckDbRegistryStore implements RegistryStore {
   putZone (zone: Zone): Promise<void> { return this.#put('zones', zone.id, zone) }
   putToken (token: ApiToken): Promise<void> { return this.#put('tokens', token.id, token) }
 
-  /** Queued with the writes: one statement at a time on the connection. */
   get<T extends RegistryTable> (table: T, id: string): Promise<RegistryRows[T] | undefined> {
-    const next = this.#queue.then(async () => {
-      const reader = await this.#connection.runAndReadAll(`SELECT doc FROM ${table} WHERE id = $1`, [id])
+    return this.#run(async (conn) => {
+      const reader = await conn.runAndReadAll(`SELECT doc FROM ${table} WHERE id = $1`, [id])
       const row = reader.getRowObjects()[0]
       return row === undefined ? undefined : JSON.parse(String(row.doc)) as RegistryRows[T]
     })
-    this.#queue = next.catch(() => {})
-    return next
   }
 
   async close (): Promise<void> {
-    await this.#queue.catch(() => {})
-    this.#connection.closeSync()
-    this.#instance.closeSync()
+    if (this.#closed) return
+    this.#closed = true
+    await this.#queue
+    release(this.#handle)
+    this.#handle = undefined
   }
 
-  /** One statement at a time: a DuckDB connection is not safe for interleaved statements. */
   #put (table: RegistryTable, id: string, doc: unknown): Promise<void> {
+    return this.#run(async (conn) => {
+      await conn.run(`INSERT OR REPLACE INTO ${table} (id, doc) VALUES ($1, $2)`, [id, JSON.stringify(doc)])
+    })
+  }
+
+  /**
+   * One call at a time, since a DuckDB connection is not safe for interleaved statements. A
+   * failing file rejects with STORE_ERR_UNAVAILABLE (a 503 for the admin, who may try again).
+   */
+  #run<T> (fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new SensorstadError('STORE_ERR_UNAVAILABLE', 'The register is closed'))
     const next = this.#queue.then(async () => {
-      await this.#connection.run(`INSERT OR REPLACE INTO ${table} (id, doc) VALUES ($1, $2)`, [id, JSON.stringify(doc)])
+      try {
+        this.#handle ??= await connect(this.#path)
+        return await fn(this.#handle.connection)
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err)
+        if (INVALIDATED.test(message)) {
+          release(this.#handle)
+          this.#handle = undefined
+        }
+        if (!INVALIDATED.test(message) && !FILE_TROUBLE.test(message)) throw err
+        // One line: after an invalidation DuckDB names the original error on a line of its own.
+        throw new SensorstadError('STORE_ERR_UNAVAILABLE', `The register cannot use its file: ${message.replace(/\s*\n\s*/g, ' ')}`)
+      }
     })
     this.#queue = next.catch(() => {})
     return next
   }
+}
+
+async function connect (path: string): Promise<Handle> {
+  const instance = await DuckDBInstance.create(path)
+  try {
+    const connection = await instance.connect()
+    for (const table of TABLES) {
+      await connection.run(`CREATE TABLE IF NOT EXISTS ${table} (id VARCHAR PRIMARY KEY, doc VARCHAR NOT NULL)`)
+    }
+    return { instance, connection }
+  } catch (err) {
+    instance.closeSync()
+    throw err
+  }
+}
+
+function release (handle: Handle | undefined): void {
+  handle?.connection.closeSync()
+  handle?.instance.closeSync()
 }

@@ -37,7 +37,7 @@ const reopen = async (store: RegistryStore): Promise<RegistryStore> => {
 
 registryStoreConformance('duckdb (file)', openFresh, reopen)
 
-// No `reopen`: an in-memory database is gone once closed, so the restart tests are skipped.
+// No `reopen`: an in-memory database is gone once closed, so the restart tests are not registered for it.
 registryStoreConformance('duckdb (:memory:)', () => DuckDbRegistryStore.open(':memory:'))
 
 describe('DuckDbRegistryStore', () => {
