@@ -2,10 +2,11 @@ import type pg from 'pg'
 import { SensorstadError } from '../core/errors.js'
 
 /**
- * Versioned schema migrations on PostgreSQL, shared by every component that keeps tables in
- * one database (`alerts`, `grid`, the registry): `schema_migrations` records each applied
- * (component, version), so a migration runs once per database however often, and from however
- * many processes, the platform starts.
+ * Versioned schema migrations on PostgreSQL, shared by the store components that keep tables
+ * in one database (`alerts`, `grid`): `schema_migrations` records each applied (component,
+ * version), so a migration runs once per database however often, and from however many
+ * processes, the platform starts. The register keeps its own ledger in its own schema
+ * (registry/postgres-migrations.ts, the same rules): registry/ may not import store/.
  */
 export interface Migration {
   /** 1, 2, 3, ... in the order they apply; never renumbered once released. */
