@@ -1,0 +1,130 @@
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ADMIN_TOKEN, api, registerSensor, startTestPlatform, type TestPlatform } from '../helpers/platform.js'
+import { printedJson, runExample, shellExamples, type ExampleRun } from '../helpers/readme-examples.js'
+
+/**
+ * The README's copy-paste examples for each user, run in bash as a reader would paste them,
+ * against a platform on loopback: each must do what the README says. Only the host and ports
+ * are pointed at the test's platform, and TOKEN and SECRET set as the README tells the reader
+ * to set them. A route, parameter or payload the README shows that the platform no longer
+ * takes fails here.
+ */
+const hasMosquitto = spawnSync('mosquitto_pub', ['--help']).error === undefined
+if (!hasMosquitto && process.env.CI !== undefined) throw new Error('CI needs mosquitto_pub and mosquitto_sub (Debian mosquitto-clients)')
+
+const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+
+/** Assignments a section makes for its later commands (`H=...`); TOKEN and SECRET are the reader's own. */
+function assignments (commands: readonly string[]): string[] {
+  return commands.filter((c) => /^(export )?[A-Za-z_]+=/.test(c) && !/^(export )?(TOKEN|SECRET)=/.test(c))
+}
+
+describe.runIf(hasMosquitto)('the README\'s examples', () => {
+  let p: TestPlatform
+  /** Each sensor's MQTT secret, as the admin examples' answers hand them out. */
+  const secrets = new Map<string, string>()
+  const tokens = { admin: ADMIN_TOKEN, enforcement: '', operations: '' }
+
+  const run = async (command: string, section: readonly string[], env: Record<string, string>): Promise<ExampleRun> =>
+    runExample(command, { setup: assignments(section), env, httpPort: p.httpPort, mqttPort: p.mqttPort })
+  const commandsOf = (heading: string): string[] => {
+    const commands = shellExamples(README, heading)
+    return commands.filter((c) => !assignments(commands).includes(c) && !/^(export )?(TOKEN|SECRET)=/.test(c))
+  }
+
+  beforeAll(async () => {
+    p = await startTestPlatform()
+  })
+  afterAll(async () => {
+    await p?.destroy()
+  })
+
+  it('For an admin: registers the zone and the crowd monitor, suspends, resumes and rotates it, and issues a token', async () => {
+    const section = shellExamples(README, 'For an admin')
+    const commands = commandsOf('For an admin')
+    expect(commands.length).toBeGreaterThanOrEqual(6)
+    for (const command of commands) {
+      const result = await run(command, section, { TOKEN: tokens.admin })
+      expect(result.exitCode, `${command}\n${result.stderr}`).toBe(0)
+      expect(result.statuses, `${command}\n${result.stdout}`).toHaveLength(1)
+      expect(result.statuses[0], `${command}\n${result.stdout}`).toBeGreaterThanOrEqual(200)
+      expect(result.statuses[0], `${command}\n${result.stdout}`).toBeLessThan(300)
+      const body = printedJson(result)
+      if (body.credentials !== undefined) secrets.set(body.credentials.username, body.credentials.password)
+      if (body.role === 'enforcement') tokens.enforcement = body.token
+    }
+    expect(secrets.has('crowd-1')).toBe(true)
+    expect(tokens.enforcement).not.toBe('')
+    expect(p.registry.getSensor('crowd-1')).toMatchObject({ kind: 'crowd', zoneId: 'vredenburg', status: 'active' })
+  })
+
+  it('For a sensor maker: the bin\'s and the crowd monitor\'s readings are stored, and none is refused', async () => {
+    const bin = await registerSensor(p, 'wastebin', 'bin-1')
+    secrets.set(bin.id, bin.password)
+    const section = shellExamples(README, 'For a sensor maker')
+    const commands = commandsOf('For a sensor maker')
+    expect(commands.filter((c) => c.startsWith('mosquitto_pub'))).toHaveLength(2)
+    for (const command of commands) {
+      const user = /-u (\S+)/.exec(command)?.[1]
+      const secret = user === undefined ? undefined : secrets.get(user)
+      expect(secret, `no secret for the sensor of ${command}`).toBeDefined()
+      const result = await run(command, section, { SECRET: secret! })
+      // mosquitto_sub on the errors topic hears nothing and stops when it waited long enough (27).
+      const expected = command.startsWith('mosquitto_sub') ? 27 : 0
+      expect(result.exitCode, `${command}\n${result.stderr}`).toBe(expected)
+      expect(result.stdout, command).toBe('')
+    }
+    const latest = await api(p, 'GET', '/v1/latest?kind=wastebin', undefined, null)
+    expect(latest.body.data).toEqual(expect.arrayContaining([expect.objectContaining({ sensorId: 'bin-1', field: 'fillingLevel', value: 42 })]))
+    const [crowd] = await p.store.latest({ sensorIds: ['crowd-1'] })
+    expect(crowd).toMatchObject({ field: 'peopleCount', value: 134 })
+  })
+
+  it('For an enforcement officer: the alerts, their stream and the exact counts answer with that token', async () => {
+    const commands = commandsOf('For an enforcement officer')
+    expect(commands.length).toBeGreaterThanOrEqual(4)
+    for (const command of commands) {
+      const result = await run(command, [], { TOKEN: tokens.enforcement })
+      if (command.includes('/stream')) {
+        // A stream stays open: curl gives up after its time (28) with the 200 in hand.
+        expect(result.exitCode, command).toBe(28)
+        expect(result.statuses, command).toEqual([200])
+      } else if (command.includes('/ack')) {
+        // The README's alert 42 does not exist here: the answer says so, and the route is there.
+        expect(result.statuses, command).toEqual([404])
+        expect(printedJson(result).code, command).toBe('API_ERR_NOT_FOUND')
+      } else {
+        expect(result.exitCode, `${command}\n${result.stderr}`).toBe(0)
+        expect(result.statuses, `${command}\n${result.stdout}`).toEqual([200])
+      }
+    }
+  })
+
+  it('For a waste team: the collection list answers in JSON, CSV and GeoJSON', async () => {
+    tokens.operations = (await api(p, 'POST', '/v1/admin/tokens', { role: 'operations', name: 'Afvalteam' })).body.token
+    const commands = commandsOf('For a waste team')
+    expect(commands).toHaveLength(3)
+    for (const command of commands) {
+      const result = await run(command, [], { TOKEN: tokens.operations })
+      expect(result.exitCode, `${command}\n${result.stderr}`).toBe(0)
+      expect(result.statuses, `${command}\n${result.stdout}`).toEqual([200])
+    }
+  })
+
+  it('For a data user: every open route answers without a key, and the anonymous MQTT reader may listen', async () => {
+    const commands = commandsOf('For a data user')
+    expect(commands.length).toBeGreaterThanOrEqual(9)
+    for (const command of commands) {
+      const result = await run(command, [], {})
+      if (command.startsWith('mosquitto_sub')) {
+        // Accepted and subscribed (a refused reader exits at once with another code), then it waits its time out.
+        expect(result.exitCode, `${command}\n${result.stderr}`).toBe(27)
+        continue
+      }
+      expect(result.exitCode, `${command}\n${result.stderr}`).toBe(0)
+      expect(result.statuses, `${command}\n${result.stdout.slice(0, 500)}`).toEqual([200])
+    }
+  })
+})
