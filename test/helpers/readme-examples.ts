@@ -63,8 +63,8 @@ const STATUS_MARK = '\u0001status:'
 /**
  * Runs one example in bash as a reader would paste it, after `setup` (assignments the
  * section made before it, such as `H=...`), with `env` set and the platform's loopback ports
- * in place of the README's. curl reports each status and gives up on streams after
- * `streamSeconds`; mosquitto_sub stops after that many seconds with nothing to hear.
+ * in place of the README's. curl reports each status and gives up on streams (`-N`) after
+ * `streamSeconds`; mosquitto_sub stops after that many seconds.
  */
 export async function runExample (command: string, options: { setup?: readonly string[], env: Record<string, string>, httpPort: number, mqttPort: number, streamSeconds?: number }): Promise<ExampleRun> {
   const wait = options.streamSeconds ?? 2
@@ -72,16 +72,18 @@ export async function runExample (command: string, options: { setup?: readonly s
     .replaceAll('localhost:8080', `127.0.0.1:${options.httpPort}`)
     .replace(/-h localhost -p 1883\b/g, `-h 127.0.0.1 -p ${options.mqttPort}`)
   if (local.includes('localhost')) throw new Error(`an example the test cannot point at its platform: ${command}`)
+  // A stream (-N) is cut after `wait`; any other call gets time enough for a busy machine.
+  const maxTime = /(^|\s)-[a-zA-Z]*N\b/.test(command) ? wait : 30
   const prelude = [
     'set -o pipefail',
-    `curl () { command curl --max-time ${wait} -w '${STATUS_MARK}%{http_code}\\n' "$@"; }`,
+    `curl () { command curl --max-time ${maxTime} -w '${STATUS_MARK}%{http_code}\\n' "$@"; }`,
     `mosquitto_sub () { command mosquitto_sub -W ${wait} "$@"; }`,
     ...(options.setup ?? [])
   ].join('\n')
   // Not spawnSync: the platform under test usually runs in this very process.
   const child = spawn('bash', ['-c', `${prelude}\n${local}`], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir(), ...options.env },
-    timeout: (wait + 10) * 1000
+    timeout: (Math.max(wait, maxTime) + 10) * 1000
   })
   let stdout = ''
   let stderr = ''
