@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, api, registerSensor, startTestPlatform, type TestPlatform } from '../helpers/platform.js'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ADMIN_TOKEN, api, connectSensor, registerSensor, startTestPlatform, type TestPlatform } from '../helpers/platform.js'
 import { printedJson, runExample, shellExamples, type ExampleRun } from '../helpers/readme-examples.js'
 
 /**
@@ -22,10 +22,8 @@ function assignments (commands: readonly string[]): string[] {
 }
 
 describe.runIf(hasMosquitto)('the README\'s examples', () => {
+  // A platform per test: each section is pasted on its own, as a reader of that section would.
   let p: TestPlatform
-  /** Each sensor's MQTT secret, as the admin examples' answers hand them out. */
-  const secrets = new Map<string, string>()
-  const tokens = { admin: ADMIN_TOKEN, enforcement: '', operations: '' }
 
   const run = async (command: string, section: readonly string[], env: Record<string, string>): Promise<ExampleRun> =>
     runExample(command, { setup: assignments(section), env, httpPort: p.httpPort, mqttPort: p.mqttPort })
@@ -33,11 +31,12 @@ describe.runIf(hasMosquitto)('the README\'s examples', () => {
     const commands = shellExamples(README, heading)
     return commands.filter((c) => !assignments(commands).includes(c) && !/^(export )?(TOKEN|SECRET)=/.test(c))
   }
+  const tokenFor = async (role: string): Promise<string> => (await api(p, 'POST', '/v1/admin/tokens', { role, name: `README ${role}` })).body.token
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     p = await startTestPlatform()
   })
-  afterAll(async () => {
+  afterEach(async () => {
     await p?.destroy()
   })
 
@@ -45,24 +44,27 @@ describe.runIf(hasMosquitto)('the README\'s examples', () => {
     const section = shellExamples(README, 'For an admin')
     const commands = commandsOf('For an admin')
     expect(commands.length).toBeGreaterThanOrEqual(6)
+    const secrets = new Map<string, string>()
+    let enforcement = ''
     for (const command of commands) {
-      const result = await run(command, section, { TOKEN: tokens.admin })
+      const result = await run(command, section, { TOKEN: ADMIN_TOKEN })
       expect(result.exitCode, `${command}\n${result.stderr}`).toBe(0)
       expect(result.statuses, `${command}\n${result.stdout}`).toHaveLength(1)
       expect(result.statuses[0], `${command}\n${result.stdout}`).toBeGreaterThanOrEqual(200)
       expect(result.statuses[0], `${command}\n${result.stdout}`).toBeLessThan(300)
       const body = printedJson(result)
       if (body.credentials !== undefined) secrets.set(body.credentials.username, body.credentials.password)
-      if (body.role === 'enforcement') tokens.enforcement = body.token
+      if (body.role === 'enforcement') enforcement = body.token
     }
-    expect(secrets.has('crowd-1')).toBe(true)
-    expect(tokens.enforcement).not.toBe('')
+    // The secret the last answer (rotate) handed out is the one that connects.
+    const monitor = await connectSensor(p, { id: 'crowd-1', password: secrets.get('crowd-1')! })
+    await monitor.endAsync()
+    expect(await api(p, 'GET', '/v1/alerts', undefined, enforcement)).toMatchObject({ status: 200 })
     expect(p.registry.getSensor('crowd-1')).toMatchObject({ kind: 'crowd', zoneId: 'vredenburg', status: 'active' })
   })
 
   it('For a sensor maker: the bin\'s and the crowd monitor\'s readings are stored, and none is refused', async () => {
-    const bin = await registerSensor(p, 'wastebin', 'bin-1')
-    secrets.set(bin.id, bin.password)
+    const secrets = new Map((await Promise.all([registerSensor(p, 'wastebin', 'bin-1'), registerSensor(p, 'crowd', 'crowd-1')])).map((s) => [s.id, s.password]))
     const section = shellExamples(README, 'For a sensor maker')
     const commands = commandsOf('For a sensor maker')
     expect(commands.filter((c) => c.startsWith('mosquitto_pub'))).toHaveLength(2)
@@ -83,10 +85,12 @@ describe.runIf(hasMosquitto)('the README\'s examples', () => {
   })
 
   it('For an enforcement officer: the alerts, their stream and the exact counts answer with that token', async () => {
+    await registerSensor(p, 'crowd', 'crowd-1')
+    const enforcement = await tokenFor('enforcement')
     const commands = commandsOf('For an enforcement officer')
     expect(commands.length).toBeGreaterThanOrEqual(4)
     for (const command of commands) {
-      const result = await run(command, [], { TOKEN: tokens.enforcement })
+      const result = await run(command, [], { TOKEN: enforcement })
       if (command.includes('/stream')) {
         // A stream stays open: curl gives up after its time (28) with the 200 in hand.
         expect(result.exitCode, command).toBe(28)
@@ -103,17 +107,23 @@ describe.runIf(hasMosquitto)('the README\'s examples', () => {
   })
 
   it('For a waste team: the collection list answers in JSON, CSV and GeoJSON', async () => {
-    tokens.operations = (await api(p, 'POST', '/v1/admin/tokens', { role: 'operations', name: 'Afvalteam' })).body.token
+    const operations = await tokenFor('operations')
     const commands = commandsOf('For a waste team')
     expect(commands).toHaveLength(3)
     for (const command of commands) {
-      const result = await run(command, [], { TOKEN: tokens.operations })
+      const result = await run(command, [], { TOKEN: operations })
       expect(result.exitCode, `${command}\n${result.stderr}`).toBe(0)
       expect(result.statuses, `${command}\n${result.stdout}`).toEqual([200])
     }
   })
 
   it('For a data user: every open route answers without a key, and the anonymous MQTT reader may listen', async () => {
+    // The sensors the sections before set up, and a reading of the bin's.
+    const bin = await registerSensor(p, 'wastebin', 'bin-1')
+    await registerSensor(p, 'crowd', 'crowd-1')
+    const device = await connectSensor(p, bin)
+    await device.publishAsync('utrecht/v1/wastebin/bin-1/json', '{"fillingLevel": 42}', { qos: 1 })
+    await device.endAsync()
     const commands = commandsOf('For a data user')
     expect(commands.length).toBeGreaterThanOrEqual(9)
     for (const command of commands) {
@@ -125,6 +135,9 @@ describe.runIf(hasMosquitto)('the README\'s examples', () => {
       }
       expect(result.exitCode, `${command}\n${result.stderr}`).toBe(0)
       expect(result.statuses, `${command}\n${result.stdout.slice(0, 500)}`).toEqual([200])
+      if (command.includes('/v1/latest')) {
+        expect(printedJson(result).data).toEqual([expect.objectContaining({ sensorId: 'bin-1', field: 'fillingLevel', value: 42 })])
+      }
     }
   })
 })
