@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { alertEventSchema, zoneAlertStateSchema, type AlertEvent } from '../../core/alerts.js'
 import { SensorstadError } from '../../core/errors.js'
+import { EventStreams } from '../event-stream.js'
 import { timeParam } from '../schemas.js'
 import type { AlertsFeed } from '../deps.js'
 
@@ -14,13 +15,10 @@ import type { AlertsFeed } from '../deps.js'
  * arrives with `ack` set is one (the feed's store announces each acknowledgement it takes;
  * new events always arrive with `ack` null).
  */
-const HEARTBEAT_MS = 15_000
-
 const alertsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook('preValidation', app.requireRole('enforcement', 'admin'))
-  // Open streams end when the server closes; otherwise close would wait for every viewer.
-  const streams = new Set<() => void>()
-  app.addHook('preClose', async () => { for (const end of streams) end() })
+  const streams = new EventStreams()
+  app.addHook('preClose', async () => { streams.endAll() })
   const feed = (): AlertsFeed => {
     if (app.deps.alerts === undefined) throw new SensorstadError('API_ERR_INTERNAL', 'Alerts are not running in this process')
     return app.deps.alerts
@@ -74,45 +72,25 @@ const alertsRoutes: FastifyPluginAsyncZod = async (app) => {
     const alerts = feed()
     const lastId = request.headers['last-event-id']
     const resumeAfter = typeof lastId === 'string' && /^\d+$/.test(lastId) ? lastId : undefined
-    reply.hijack()
-    // A stream is quiet between events by design and read for hours: the server's idle
-    // timeout (connectionTimeout, build-app.ts) is meant for requests, so it is off here.
-    request.raw.socket.setTimeout(0)
-    const res = reply.raw
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no'
-    })
-    const sendEvent = (event: AlertEvent): void => { res.write(`id: ${event.id}\nevent: alert\ndata: ${JSON.stringify(event)}\n\n`) }
+    const stream = streams.open(request, reply)
+    const sendEvent = (event: AlertEvent): void => { stream.send(`id: ${event.id}\nevent: alert\ndata: ${JSON.stringify(event)}\n\n`) }
     // Live items that arrive while the missed ones are replayed wait, then go out once each.
     let replaying = true
     const held: AlertEvent[] = []
     let lastSent = resumeAfter === undefined ? 0n : BigInt(resumeAfter)
-    const unsubscribe = alerts.subscribe((item) => {
+    stream.onEnd(alerts.subscribe((item) => {
       if (item.type === 'zones') {
-        res.write(`event: zones\ndata: ${JSON.stringify(item.zones)}\n\n`)
+        stream.send(`event: zones\ndata: ${JSON.stringify(item.zones)}\n\n`)
       } else if (item.event.ack !== null) {
         // Every viewer sees an acknowledgement at once, whoever took it.
-        res.write(`event: ack\ndata: ${JSON.stringify(item.event)}\n\n`)
+        stream.send(`event: ack\ndata: ${JSON.stringify(item.event)}\n\n`)
       } else if (replaying) {
         held.push(item.event)
       } else if (BigInt(item.event.id) > lastSent) {
         lastSent = BigInt(item.event.id)
         sendEvent(item.event)
       }
-    })
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS)
-    const end = (): void => {
-      clearInterval(heartbeat)
-      unsubscribe()
-      streams.delete(end)
-      res.end()
-    }
-    streams.add(end)
-    request.raw.on('close', end)
-    res.write('retry: 3000\n\n')
+    }))
     if (resumeAfter !== undefined) {
       for (const event of await alerts.store.list({ afterId: resumeAfter, ascending: true, limit: 1000 })) {
         lastSent = BigInt(event.id)
@@ -126,7 +104,7 @@ const alertsRoutes: FastifyPluginAsyncZod = async (app) => {
       }
     }
     replaying = false
-    res.write(`event: zones\ndata: ${JSON.stringify(alerts.states())}\n\n`)
+    stream.send(`event: zones\ndata: ${JSON.stringify(alerts.states())}\n\n`)
   })
 }
 export default alertsRoutes
