@@ -24,7 +24,11 @@ import { Registry } from '../registry/registry.js'
 import { dayExportWriter } from '../store/day-export.js'
 import { DuckDbGridStore } from '../store/duckdb-grid-store.js'
 
-const USAGE = 'usage: npm run backfill -- --from YYYY-MM-DD --to YYYY-MM-DD [--kind KIND]'
+const USAGE = `usage: npm run backfill -- --from YYYY-MM-DD --to YYYY-MM-DD [--kind KIND]
+
+Builds the open-data day files (/v1/exports) of every day from --from to --to (UTC), for
+every kind or only --kind, skipping days already published. Stop the platform first: it
+opens the files under DATA_DIR itself.`
 /** Ten years of days; a typo in a year should not start a job of centuries. */
 const MAX_DAYS = 3_660
 const BAR_WIDTH = 24
@@ -39,11 +43,15 @@ function usage (message: string): never {
 function parse (argv: string[]): Args {
   let values
   try {
-    values = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' }, kind: { type: 'string' } } }).values
+    values = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' }, kind: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values
   } catch (err) {
     usage((err as Error).message)
   }
-  const { from, to, kind } = values
+  const { from, to, kind, help } = values
+  if (help === true) {
+    process.stdout.write(`${USAGE}\n`)
+    process.exit(0)
+  }
   if (from === undefined || to === undefined) usage('--from and --to are required')
   for (const [name, day] of [['--from', from], ['--to', to]] as const) {
     if (parseDay(day) === undefined) usage(`${name} ${day} is not a day (YYYY-MM-DD)`)

@@ -268,6 +268,9 @@ describe('day files of open data', () => {
     const usage = await backfill(p.dataDir, ['--from', DAY])
     expect(usage.code).toBe(64)
     expect(usage.stderr).toContain('--from and --to are required')
+    const help = await backfill(p.dataDir, ['--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('usage: npm run backfill -- --from YYYY-MM-DD --to YYYY-MM-DD')
 
     const restarted = await startTestPlatform({ dataDir: p.dataDir })
     try {
