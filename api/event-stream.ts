@@ -70,3 +70,14 @@ export class EventStreams {
     for (const end of this.#ends) end()
   }
 }
+
+/**
+ * The event text of a feed item, built once however many streams send it: the same object
+ * goes to every subscriber, so it keys the text (dropped with the item).
+ */
+export function eventTextOnce<T extends object> (item: T, format: (item: T) => string): string {
+  let text = texts.get(item)
+  if (text === undefined) texts.set(item, text = format(item))
+  return text
+}
+const texts = new WeakMap<object, string>()

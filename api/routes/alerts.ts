@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { alertEventSchema, zoneAlertStateSchema, type AlertEvent } from '../../core/alerts.js'
 import { SensorstadError } from '../../core/errors.js'
-import { EventStreams } from '../event-stream.js'
+import { eventTextOnce, EventStreams } from '../event-stream.js'
 import { timeParam } from '../schemas.js'
 import type { AlertsFeed } from '../deps.js'
 
@@ -80,10 +80,10 @@ const alertsRoutes: FastifyPluginAsyncZod = async (app) => {
     let lastSent = resumeAfter === undefined ? 0n : BigInt(resumeAfter)
     stream.onEnd(alerts.subscribe((item) => {
       if (item.type === 'zones') {
-        stream.send(`event: zones\ndata: ${JSON.stringify(item.zones)}\n\n`)
+        stream.send(eventTextOnce(item, zonesText))
       } else if (item.event.ack !== null) {
         // Every viewer sees an acknowledgement at once, whoever took it.
-        stream.send(`event: ack\ndata: ${JSON.stringify(item.event)}\n\n`)
+        stream.send(eventTextOnce(item, ackText))
       } else if (replaying) {
         held.push(item.event)
       } else if (BigInt(item.event.id) > lastSent) {
@@ -107,4 +107,7 @@ const alertsRoutes: FastifyPluginAsyncZod = async (app) => {
     stream.send(`event: zones\ndata: ${JSON.stringify(alerts.states())}\n\n`)
   })
 }
+const zonesText = (item: { zones: unknown }): string => `event: zones\ndata: ${JSON.stringify(item.zones)}\n\n`
+const ackText = (item: { event: AlertEvent }): string => `event: ack\ndata: ${JSON.stringify(item.event)}\n\n`
+
 export default alertsRoutes

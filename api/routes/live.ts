@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { SensorstadError } from '../../core/errors.js'
-import { EventStreams } from '../event-stream.js'
+import { eventTextOnce, EventStreams } from '../event-stream.js'
 
 /**
  * `GET /v1/live` (open): Server-Sent Events of what the public may see as it happens,
@@ -28,17 +28,11 @@ const liveRoutes: FastifyPluginAsyncZod = async (app) => {
     const stream = streams.open(request, reply, { 'access-control-allow-origin': '*' })
     stream.onEnd(feed.subscribe((item) => {
       if (kind !== undefined && item.kind !== kind) return
-      stream.send(eventText(item))
+      stream.send(eventTextOnce(item, liveEventText))
     }))
   })
 }
 
-/** One serialisation per item, however many streams send it. */
-const texts = new WeakMap<object, string>()
-function eventText (item: { type: string, data: unknown }): string {
-  let text = texts.get(item)
-  if (text === undefined) texts.set(item, text = `event: ${item.type}\ndata: ${JSON.stringify(item.data)}\n\n`)
-  return text
-}
+const liveEventText = (item: { type: string, data: unknown }): string => `event: ${item.type}\ndata: ${JSON.stringify(item.data)}\n\n`
 
 export default liveRoutes
