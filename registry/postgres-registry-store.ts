@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { SensorstadError } from '../core/errors.js'
 import type { RegistryChange, RegistryRows, RegistrySnapshot, RegistryStore, RegistryTable } from '../core/ports/registry-store.js'
 import type { ApiToken, Sensor, SensorCredential, Zone } from '../core/sensor.js'
 import { PostgresChangeListener } from './postgres-change-listener.js'
@@ -66,7 +67,7 @@ export class PostgresRegistryStore implements RegistryStore {
 
   /** One statement, so the four lists come from one snapshot of the database. */
   async load (): Promise<RegistrySnapshot> {
-    const { rows } = await this.#pool.query<{ t: RegistryTable, doc: unknown }>(
+    const { rows } = await this.#query<{ t: RegistryTable, doc: unknown }>(
       [...TABLES].map((table) => `SELECT '${table}' AS t, id, doc FROM ${REGISTRY_SCHEMA}.${table}`).join(' UNION ALL ') + ' ORDER BY t, id'
     )
     const snapshot: RegistrySnapshot = { sensors: [], zones: [], credentials: [], tokens: [] }
@@ -80,7 +81,7 @@ export class PostgresRegistryStore implements RegistryStore {
   putToken (token: ApiToken): Promise<void> { return this.#put('tokens', token.id, token) }
 
   async get<T extends RegistryTable> (table: T, id: string): Promise<RegistryRows[T] | undefined> {
-    const { rows } = await this.#pool.query<{ doc: RegistryRows[T] }>(`SELECT doc FROM ${REGISTRY_SCHEMA}.${checked(table)} WHERE id = $1`, [id])
+    const { rows } = await this.#query<{ doc: RegistryRows[T] }>(`SELECT doc FROM ${REGISTRY_SCHEMA}.${checked(table)} WHERE id = $1`, [id])
     return rows[0]?.doc
   }
 
@@ -94,12 +95,27 @@ export class PostgresRegistryStore implements RegistryStore {
     await this.#pool.end()
   }
 
+  /**
+   * A lost or refused connection (no SQLSTATE: the driver's own network error or timeout; or
+   * class 08, 53 or 57P0) rejects with STORE_ERR_UNAVAILABLE, a 503 the admin may retry, as
+   * the stores' PostgresDatabase answers (store/, which registry/ does not import).
+   */
+  async #query<R extends pg.QueryResultRow> (text: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.#pool.query<R>(text, params)
+    } catch (err) {
+      const state = err instanceof pg.DatabaseError ? err.code : undefined
+      if (err instanceof TypeError || (state !== undefined && !/^(08|53|57P0)/.test(state))) throw err
+      throw new SensorstadError('STORE_ERR_UNAVAILABLE', `The register cannot reach PostgreSQL: ${(err as Error).message}`)
+    }
+  }
+
   #put (table: RegistryTable, id: string, doc: unknown): Promise<void> {
     const key = `${table}/${id}`
     const json = JSON.stringify(doc)
     const previous = this.#writes.get(key) ?? Promise.resolve()
     const next = previous.catch(() => {}).then(async () => {
-      await this.#pool.query(
+      await this.#query(
         `INSERT INTO ${REGISTRY_SCHEMA}.${checked(table)} (id, doc) VALUES ($1, $2)
          ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, updated_at = now()`,
         [id, json]

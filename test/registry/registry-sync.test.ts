@@ -176,6 +176,10 @@ describe.skipIf(!hasPostgres)('Registry over PostgreSQL, two processes', () => {
     const { secret } = await a.registry.registerSensor(bin('bin-1'))
     await expect.poll(() => b.registry.authenticateSensor('bin-1', secret), { timeout: WITHIN_MS, interval: 10 }).toBeDefined()
     await postgres.stop()
+    // While the server is away, a change is refused with a 503 the admin may retry, and the
+    // register in memory stays as the database has it.
+    await expect(a.registry.setSensorStatus('bin-1', 'suspended')).rejects.toMatchObject({ code: 'STORE_ERR_UNAVAILABLE' })
+    expect(a.registry.getSensor('bin-1')?.status).toBe('active')
     await postgres.start()
     // A's pool drops the connections the server closed and opens new ones on the next write.
     await a.registry.setSensorStatus('bin-1', 'suspended')
