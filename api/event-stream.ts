@@ -9,9 +9,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
  * than `MAX_BUFFERED_BYTES` wait for it, the stream is cut, and its EventSource reconnects
  * (with Last-Event-ID where the stream numbers its events) and carries on.
  */
-export const HEARTBEAT_MS = 15_000
+const HEARTBEAT_MS = 15_000
 /** Bytes waiting for one slow reader before it is disconnected. */
-export const MAX_BUFFERED_BYTES = 1024 * 1024
+const MAX_BUFFERED_BYTES = 1024 * 1024
 const RETRY_MS = 3_000
 
 export interface EventStream {
