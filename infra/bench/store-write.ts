@@ -40,6 +40,17 @@ async function measure (store: TimeSeriesStore): Promise<{ rows: number, seconds
   return { rows, seconds: elapsedMs() / 1000 }
 }
 
+const USAGE = `usage: npm run bench:store\nWrites ${TOTAL.toLocaleString('en')} readings in batches of ${BATCH.toLocaleString('en')} into the memory store and a DuckDB file, and prints rows/s and their ratio.\n`
+const args = process.argv.slice(2)
+if (args.length > 0 && args.every((a) => a === '--help' || a === '-h')) {
+  process.stdout.write(USAGE)
+  process.exit(0)
+}
+if (args.length > 0) {
+  process.stderr.write(`unknown arguments: ${args.join(' ')}\n${USAGE}`)
+  process.exit(2)
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'sensorstad-bench-'))
 try {
   const memory = new MemoryTimeSeriesStore()

@@ -10,9 +10,14 @@ import { runQueryBench } from './run-query-bench.js'
 const args = process.argv.slice(2)
 const outIndex = args.indexOf('--out')
 const out = outIndex === -1 ? undefined : args[outIndex + 1]
+const USAGE = 'usage: npm run bench:query -- [--quick] [--no-influx] [--out file.json]\n'
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE)
+  process.exit(0)
+}
 const unknown = args.filter((a, i) => !['--quick', '--no-influx', '--out'].includes(a) && (outIndex === -1 || i !== outIndex + 1))
 if (unknown.length > 0 || (outIndex !== -1 && out === undefined)) {
-  process.stderr.write(`unknown arguments: ${args.join(' ')}\nusage: npx tsx infra/bench/query/main.ts [--quick] [--no-influx] [--out file.json]\n`)
+  process.stderr.write(`unknown arguments: ${args.join(' ')}\n${USAGE}`)
   process.exit(2)
 }
 
