@@ -159,6 +159,11 @@ const URL_VARIABLES: ReadonlySet<string> = new Set<keyof Config>(['INFLUX_URL', 
  * `hidden`. Text that is not a URL is not shown at all, since where a password sits in it
  * cannot be told.
  */
+/** The host a client on this machine reaches a listener at: a wildcard bind (all interfaces) by loopback. */
+export function localHost (bindHost: string): string {
+  return bindHost === '0.0.0.0' || bindHost === '::' || bindHost === '' ? '127.0.0.1' : bindHost
+}
+
 export function withoutPassword (url: string): string {
   try {
     const parsed = new URL(url)

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { Config } from '../core/config.js'
+import { localHost, type Config } from '../core/config.js'
 
 /** Command-line options of `npm run simulate`; defaults come from the platform's own config. */
 export const MODES = ['normal', 'load', 'misbehave', 'surge'] as const
@@ -77,8 +77,6 @@ Behaviour:
   --help               this text
 `
 
-const localhost = (host: string): string => host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host
-
 function parse (argv: readonly string[], config: Config) {
   try {
     return parseArgs({
@@ -95,8 +93,8 @@ function parse (argv: readonly string[], config: Config) {
         start: { type: 'string' },
         duration: { type: 'string', default: '0' },
         max: { type: 'string' },
-        url: { type: 'string', default: `http://${localhost(config.HTTP_HOST)}:${config.HTTP_PORT}` },
-        mqtt: { type: 'string', default: `mqtt://${localhost(config.MQTT_HOST)}:${config.MQTT_PORT}` },
+        url: { type: 'string', default: `http://${localHost(config.HTTP_HOST)}:${config.HTTP_PORT}` },
+        mqtt: { type: 'string', default: `mqtt://${localHost(config.MQTT_HOST)}:${config.MQTT_PORT}` },
         token: { type: 'string' },
         credentials: { type: 'string', default: join(config.DATA_DIR, 'simulator-credentials.json') },
         fresh: { type: 'boolean', default: false },
