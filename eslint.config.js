@@ -2,7 +2,8 @@ import neostandard from 'neostandard'
 
 // One linter for the whole repo (neostandard, as the Fastify family uses), plus the import
 // boundaries of DESIGN.md section 4: core imports nothing of ours, the api never imports the
-// broker, simulators import only core.
+// broker, simulators import only core, and so does the admin command (cli/), which talks to a
+// running platform over HTTP.
 const boundary = (files, patterns) => ({
   files,
   rules: { 'no-restricted-imports': ['error', { patterns }] }
@@ -25,5 +26,6 @@ export default [
   boundary(['ingest/**'], ours(['broker', 'api', 'simulators', 'store', 'cluster', 'platform'])),
   boundary(['store/**'], ours(['registry', 'broker', 'ingest', 'api', 'simulators', 'cluster', 'platform'])),
   boundary(['registry/**'], ours(['broker', 'ingest', 'store', 'api', 'simulators', 'cluster', 'platform'])),
-  boundary(['simulators/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'cluster', 'platform']))
+  boundary(['simulators/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'cluster', 'platform', 'cli'])),
+  boundary(['cli/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'simulators', 'cluster', 'platform']))
 ]

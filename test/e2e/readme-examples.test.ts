@@ -40,13 +40,15 @@ describe.runIf(hasMosquitto)('the README\'s examples', () => {
     await p?.destroy()
   })
 
-  it('For an admin: registers the zone and the crowd monitor, suspends, resumes and rotates it, and issues a token', async () => {
+  it('For an admin: registers the zone and the crowd monitor, suspends, resumes and rotates it, and issues tokens, with curl and with npm run admin', async () => {
     const section = shellExamples(README, 'For an admin')
     const commands = commandsOf('For an admin')
     expect(commands.length).toBeGreaterThanOrEqual(6)
     const secrets = new Map<string, string>()
     let enforcement = ''
-    for (const command of commands) {
+    const cli = commands.filter((c) => c.includes('npm run admin'))
+    expect(cli.length).toBeGreaterThanOrEqual(4)
+    for (const command of commands.filter((c) => !cli.includes(c))) {
       const result = await run(command, section, { TOKEN: ADMIN_TOKEN })
       expect(result.exitCode, `${command}\n${result.stderr}`).toBe(0)
       expect(result.statuses, `${command}\n${result.stdout}`).toHaveLength(1)
@@ -61,6 +63,18 @@ describe.runIf(hasMosquitto)('the README\'s examples', () => {
     await monitor.endAsync()
     expect(await api(p, 'GET', '/v1/alerts', undefined, enforcement)).toMatchObject({ status: 200 })
     expect(p.registry.getSensor('crowd-1')).toMatchObject({ kind: 'crowd', zoneId: 'vredenburg', status: 'active' })
+
+    // The admin command's examples, with ADMIN_TOKEN set and the platform's port as its default.
+    let printed = ''
+    for (const command of cli) {
+      const result = await run(command, section, { TOKEN: ADMIN_TOKEN, ADMIN_TOKEN, HTTP_PORT: String(p.httpPort) })
+      expect(result.exitCode, `${command}\n${result.stderr}`).toBe(0)
+      printed += result.stdout
+    }
+    expect(printed).toMatch(/^crowd-1 +crowd +active +vredenburg +Druktemonitor Vredenburg$/m)
+    expect(p.registry.getSensor('bin-1')).toMatchObject({ kind: 'wastebin', status: 'suspended' })
+    const operations = /^([\w-]{24,})$/m.exec(printed)?.[1]
+    expect((await api(p, 'GET', '/v1/collection', undefined, operations ?? null)).status).toBe(200)
   })
 
   it('For a sensor maker: the bin\'s and the crowd monitor\'s readings are stored, and none is refused', async () => {
