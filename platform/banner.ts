@@ -74,6 +74,8 @@ function allInOne (p: RunningProcess, servers: { tcpPort: number, wsPort: number
     '',
     `  curl -s '${p.httpUrl}/v1/latest?sensor=bin-1'`,
     '',
+    'Every admin task from a terminal: npm run admin -- --help',
+    '',
     'Stop with Ctrl-C.',
     ''
   )

@@ -46,6 +46,7 @@ describe('npm start', () => {
     expect(banner).toMatch(/MQTT +mqtt:\/\/localhost:\d+/)
     expect(banner).toMatch(/MQTT over WS +ws:\/\/localhost:\d+\/mqtt/)
     expect(banner).toMatch(/sst_[0-9a-f]{12}_\S{43}/)
+    expect(banner).toContain('Every admin task from a terminal: npm run admin -- --help')
     const res = await fetch(`${http!.replace('localhost', '127.0.0.1')}/healthz`)
     expect(await res.json()).toEqual({ status: 'ok' })
   })
