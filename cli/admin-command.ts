@@ -96,49 +96,49 @@ async function run (command: string, args: string[], api: AdminApi, io: AdminIo)
     if (value === undefined) throw new UsageError(`${command} needs ${name}`)
     return value
   }
-  const expect = (count: number): void => {
+  const takes = (count: number): void => {
     if (args.length > count) throw new UsageError(`${command} takes ${count === 0 ? 'no arguments' : `${count} argument${count > 1 ? 's' : ''}`}, not: ${args.join(' ')}`)
   }
   const id = (index = 0): string => encodeURIComponent(arg(index, 'a sensor id'))
   switch (command) {
     case 'sensors': {
-      expect(0)
+      takes(0)
       const json = await api('GET', '/v1/admin/sensors') as { data: Array<Record<string, any>> }
       return { json, text: table(['id', 'kind', 'status', 'where', 'name'], json.data.map((s) => [s.id, s.kind, s.status, s.zoneId ?? (s.location === undefined ? '' : `${s.location.lat},${s.location.lon}`), s.name])) }
     }
     case 'sensor': {
-      expect(1)
+      takes(1)
       const json = await api('GET', `/v1/admin/sensors/${id()}`)
       return { json, text: `${JSON.stringify(json, null, 2)}\n` }
     }
     case 'register': {
-      expect(1)
+      takes(1)
       const json = await api('POST', '/v1/admin/sensors', await readJson(arg(0, 'a JSON file (or - for stdin)'), io)) as Registered
       return { json, text: credentialsText(json), note: `Sensor ${json.credentials.username} registered. The password is shown this once: store it in the device.` }
     }
     case 'suspend':
     case 'resume': {
-      expect(1)
+      takes(1)
       const json = await api('POST', `/v1/admin/sensors/${id()}/${command}`) as { id: string, status: string }
       return { json, text: `${json.id}: ${json.status}\n` }
     }
     case 'rotate': {
-      expect(1)
+      takes(1)
       const json = await api('POST', `/v1/admin/sensors/${id()}/rotate`) as Registered
       return { json, text: credentialsText(json), note: `New password for ${json.credentials.username}, shown this once; the old one no longer works and its connection was closed.` }
     }
     case 'zones': {
-      expect(0)
+      takes(0)
       const json = await api('GET', '/v1/admin/zones') as { data: Array<Record<string, any>> }
       return { json, text: table(['id', 'area m2', 'capacity', 'name'], json.data.map((z) => [z.id, String(Math.round(z.areaM2)), z.capacity === undefined ? '' : String(z.capacity), z.name])) }
     }
     case 'zone': {
-      expect(1)
+      takes(1)
       const json = await api('POST', '/v1/admin/zones', await readJson(arg(0, 'a JSON file (or - for stdin)'), io)) as { id: string, areaM2: number }
       return { json, text: `zone ${json.id} stored, walkable area ${Math.round(json.areaM2)} m2\n` }
     }
     case 'token': {
-      expect(2)
+      takes(2)
       const json = await api('POST', '/v1/admin/tokens', { role: arg(0, 'a role (admin, enforcement or operations)'), name: arg(1, 'a name saying whose token it is') }) as { token: string, role: string, name: string }
       return { json, text: `${json.token}\n`, note: `Token for ${json.name} (${json.role}), shown this once.` }
     }
