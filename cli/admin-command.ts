@@ -31,6 +31,7 @@ Tokens:
 Options:
   --url URL            the platform (default http://127.0.0.1:$HTTP_PORT)
   --token TOKEN        an admin token (default $ADMIN_TOKEN)
+  --timeout SECONDS    how long to wait for an answer (default 15)
   --json               prints the API's JSON answer as it is
   --help               this text
 
@@ -53,7 +54,7 @@ export async function runAdmin (argv: readonly string[], env: Record<string, str
     const { values, positionals } = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
+      options: { url: { type: 'string' }, token: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
     })
     if (values.help === true || positionals.length === 0) {
       io.stdout(USAGE)
@@ -62,7 +63,11 @@ export async function runAdmin (argv: readonly string[], env: Record<string, str
     const config = loadConfig(env)
     const token = values.token ?? config.ADMIN_TOKEN
     if (token === undefined) throw new UsageError('no admin token: pass --token or set ADMIN_TOKEN (the platform printed one at its first start)')
-    const api = adminApi({ url: values.url ?? `http://${localHost(config.HTTP_HOST)}:${config.HTTP_PORT}`, token })
+    const url = values.url ?? `http://${localHost(config.HTTP_HOST)}:${config.HTTP_PORT}`
+    if (sendsTokenInClear(url)) io.stderr(`warning: ${url} is plain HTTP to another machine, so the admin token travels unencrypted; use https://\n`)
+    const timeoutS = values.timeout === undefined ? 15 : Number(values.timeout)
+    if (!(timeoutS > 0)) throw new UsageError(`--timeout ${values.timeout} is not a number of seconds above 0`)
+    const api = adminApi({ url, token, timeoutMs: timeoutS * 1000 })
     const [command, ...args] = positionals
     const answer = await run(command!, args, api, io)
     io.stdout(values.json === true ? `${JSON.stringify(answer.json, null, 2)}\n` : answer.text)
@@ -145,6 +150,19 @@ async function run (command: string, args: string[], api: AdminApi, io: AdminIo)
     default:
       throw new UsageError(`unknown command ${command}`)
   }
+}
+
+/** Plain http to anything but this machine: the bearer token would cross the network readable (RFC 6750 section 5.3). */
+export function sendsTokenInClear (url: string): boolean {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new UsageError(`--url ${url} is not a URL, e.g. http://127.0.0.1:8080`)
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--url ${url} is not an http:// or https:// URL`)
+  const loopback = parsed.hostname === 'localhost' || parsed.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(parsed.hostname)
+  return parsed.protocol === 'http:' && !loopback
 }
 
 interface Registered { credentials: { username: string, password: string, clientId: string }, topics?: Record<string, string> }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runAdmin } from '../../cli/admin-command.js'
+import { runAdmin, sendsTokenInClear } from '../../cli/admin-command.js'
 import { freePort } from '../helpers/free-port.js'
 import { ADMIN_TOKEN, api, connectSensor, registerSensor, registration, startTestPlatform, ZONE_VREDENBURG, type TestPlatform } from '../helpers/platform.js'
 
@@ -126,8 +126,23 @@ describe('npm run admin', () => {
       expect(mistake.code, args.join(' ')).toBe(2)
       expect(mistake.stderr, args.join(' ')).toMatch(/npm run admin -- --help/)
     }
+    expect((await admin(['sensors', '--url', 'ftp://127.0.0.1'])).code).toBe(2)
+    expect((await admin(['sensors', '--url', 'not a url'])).stderr).toMatch(/--url not a url is not a URL/)
     writeFileSync(join(dir, 'broken.json'), '{"id": ')
     expect((await admin(['zone', join(dir, 'broken.json')])).stderr).toMatch(/broken\.json is not JSON/)
+  })
+
+  it('warns before sending the token unencrypted to another machine, and not on loopback', async () => {
+    // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): nothing answers there, so give up quickly.
+    const remote = await admin(['sensors', '--url', 'http://192.0.2.1:9', '--timeout', '1'])
+    expect(remote.code).toBe(1)
+    expect(remote.stderr).toMatch(/^warning: http:\/\/192\.0\.2\.1:9 is plain HTTP to another machine, so the admin token travels unencrypted; use https:\/\//)
+    const local = await admin(['zones'])
+    expect(local.stderr).toBe('')
+    for (const [url, clear] of [['http://example.org', true], ['http://10.0.0.5:8080', true], ['https://example.org', false], ['http://localhost:8080', false], ['http://127.0.0.1:8080', false], ['http://127.1.2.3', false], ['http://[::1]:8080', false]] as const) {
+      expect(sendsTokenInClear(url), url).toBe(clear)
+    }
+    expect((await admin(['zones', '--timeout', '0'])).code).toBe(2)
   })
 
   it('runs as npm run admin, with --help and with the environment', async () => {
