@@ -3,7 +3,8 @@ import neostandard from 'neostandard'
 // One linter for the whole repo (neostandard, as the Fastify family uses), plus the import
 // boundaries of DESIGN.md section 4: core imports nothing of ours, the api never imports the
 // broker, simulators import only core, and so does the admin command (cli/), which talks to a
-// running platform over HTTP.
+// running platform over HTTP. db/ (the DuckDB file and PostgreSQL plumbing) serves the
+// persistence of registry/ and store/ and imports only core.
 const boundary = (files, patterns) => ({
   files,
   rules: { 'no-restricted-imports': ['error', { patterns }] }
@@ -19,13 +20,14 @@ export default [
       globals: Object.fromEntries(['window', 'document', 'fetch', 'sessionStorage', 'AbortController', 'TextDecoderStream', 'CSS', 'Intl'].map((name) => [name, 'readonly']))
     }
   },
-  boundary(['core/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'simulators', 'cluster', 'platform'])),
-  boundary(['cluster/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'simulators', 'platform'])),
-  boundary(['api/**'], ours(['broker', 'simulators', 'cluster', 'platform'])),
-  boundary(['broker/**'], ours(['ingest', 'store', 'api', 'simulators', 'cluster', 'platform'])),
-  boundary(['ingest/**'], ours(['broker', 'api', 'simulators', 'store', 'cluster', 'platform'])),
-  boundary(['store/**'], ours(['registry', 'broker', 'ingest', 'api', 'simulators', 'cluster', 'platform'])),
-  boundary(['registry/**'], ours(['broker', 'ingest', 'store', 'api', 'simulators', 'cluster', 'platform'])),
-  boundary(['simulators/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'cluster', 'platform', 'cli'])),
-  boundary(['cli/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'simulators', 'cluster', 'platform']))
+  boundary(['core/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'simulators', 'cluster', 'platform', 'db', 'cli'])),
+  boundary(['db/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'simulators', 'cluster', 'platform', 'cli'])),
+  boundary(['cluster/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'simulators', 'platform', 'db', 'cli'])),
+  boundary(['api/**'], ours(['broker', 'simulators', 'cluster', 'platform', 'db', 'cli'])),
+  boundary(['broker/**'], ours(['ingest', 'store', 'api', 'simulators', 'cluster', 'platform', 'db', 'cli'])),
+  boundary(['ingest/**'], ours(['broker', 'api', 'simulators', 'store', 'cluster', 'platform', 'db', 'cli'])),
+  boundary(['store/**'], ours(['registry', 'broker', 'ingest', 'api', 'simulators', 'cluster', 'platform', 'cli'])),
+  boundary(['registry/**'], ours(['broker', 'ingest', 'store', 'api', 'simulators', 'cluster', 'platform', 'cli'])),
+  boundary(['simulators/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'cluster', 'platform', 'db', 'cli'])),
+  boundary(['cli/**'], ours(['registry', 'broker', 'ingest', 'store', 'api', 'simulators', 'cluster', 'platform', 'db']))
 ]

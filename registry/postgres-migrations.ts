@@ -45,7 +45,7 @@ export const MIGRATIONS: readonly string[] = [
 /**
  * The key of the advisory lock every registry migration run takes: any fixed number, the
  * same in every process ("sstrem" in ASCII). The store components' runner
- * (store/postgres-migrations.ts) uses another key and other tables, so neither waits on the other.
+ * (db/postgres-migrations.ts) uses another key and other tables, so neither waits on the other.
  */
 export const MIGRATION_LOCK = 0x73737472656d
 

@@ -1,7 +1,7 @@
 import type { AlertEvent } from '../core/alerts.js'
 import type { AlertQuery, AlertStore } from '../core/ports/alert-store.js'
 import { alertBounds, checkedAck, checkedBefore, checkedEvent, eventNumber, type AlertAck, type NewAlertEvent } from './alert-query.js'
-import { DuckDbDatabase } from './duckdb-database.js'
+import { DuckDbDatabase } from '../db/duckdb-database.js'
 import { Query, readRows, transaction } from './duckdb-sql.js'
 
 /*

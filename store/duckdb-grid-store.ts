@@ -1,5 +1,5 @@
 import type { CellAggregate, CellContribution, CellQuery, GridStore } from '../core/ports/grid-store.js'
-import { DuckDbDatabase } from './duckdb-database.js'
+import { DuckDbDatabase } from '../db/duckdb-database.js'
 import { Query, readRows, stage, transaction } from './duckdb-sql.js'
 import { DEFAULT_LIMIT } from './query-range.js'
 import { toCellAggregate } from './cell-aggregate-row.js'

@@ -2,7 +2,7 @@ import { BIGINT, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node
 import { firstOpenWindow, type AggregateQuery, type RangeQuery, type SeriesFilter, type TimeSeriesStore } from '../core/ports/time-series-store.js'
 import type { Aggregate, Reading } from '../core/reading.js'
 import { WINDOW_MS, type Window } from '../core/windows.js'
-import { DuckDbDatabase } from './duckdb-database.js'
+import { DuckDbDatabase } from '../db/duckdb-database.js'
 import { append, Query, readRows, stage, transaction } from './duckdb-sql.js'
 import { LatestReadings } from './latest-readings.js'
 import { DEFAULT_LIMIT, readingRangeOfWindows } from './query-range.js'

@@ -2,8 +2,8 @@ import type { AlertEvent } from '../core/alerts.js'
 import { SensorstadError } from '../core/errors.js'
 import type { AlertQuery, AlertStore } from '../core/ports/alert-store.js'
 import { alertBounds, checkedAck, checkedBefore, checkedEvent, eventNumber, type AlertAck, type NewAlertEvent } from './alert-query.js'
-import { PostgresDatabase, type PostgresDatabaseOptions, type Row } from './postgres-database.js'
-import type { Migration } from './postgres-migrations.js'
+import { PostgresDatabase, type PostgresDatabaseOptions, type Row } from '../db/postgres-database.js'
+import type { Migration } from '../db/postgres-migrations.js'
 
 /*
  * Layout. `event` is the event as JSON without its id and acknowledgement; `ack` is the

@@ -1,6 +1,6 @@
 import type { CellAggregate, CellContribution, CellQuery, GridStore } from '../core/ports/grid-store.js'
-import { PostgresDatabase, type PostgresDatabaseOptions } from './postgres-database.js'
-import type { Migration } from './postgres-migrations.js'
+import { PostgresDatabase, type PostgresDatabaseOptions } from '../db/postgres-database.js'
+import type { Migration } from '../db/postgres-migrations.js'
 import { DEFAULT_LIMIT } from './query-range.js'
 import { toCellAggregate } from './cell-aggregate-row.js'
 

@@ -5,8 +5,9 @@ import { SensorstadError } from '../core/errors.js'
  * Versioned schema migrations on PostgreSQL, shared by the store components that keep tables
  * in one database (`alerts`, `grid`): `schema_migrations` records each applied (component,
  * version), so a migration runs once per database however often, and from however many
- * processes, the platform starts. The register keeps its own ledger in its own schema
- * (registry/postgres-migrations.ts, the same rules): registry/ may not import store/.
+ * processes, the platform starts. The register keeps its own ledger, `registry.schema_migrations`
+ * (version only), with its own runner under the same rules (registry/postgres-migrations.ts):
+ * it was released before this ledger existed, and a released ledger is not rewritten.
  */
 export interface Migration {
   /** 1, 2, 3, ... in the order they apply; never renumbered once released. */

@@ -121,15 +121,7 @@ export class PostgresDatabase {
   }
 
   #translate (err: unknown): unknown {
-    // A TypeError or RangeError is a value the driver could not send: a bug, not an outage.
-    if (err instanceof SensorstadError || err instanceof TypeError || err instanceof RangeError) return err
-    const state = sqlState(err)
-    const message = err instanceof Error ? err.message : String(err)
-    if (state === undefined || /^(08|53|57P0)/.test(state)) {
-      return new SensorstadError('STORE_ERR_UNAVAILABLE', `The ${this.#name} cannot reach PostgreSQL: ${message}`)
-    }
-    if (/^(22|23)/.test(state)) return new SensorstadError('STORE_ERR_REJECTED', `PostgreSQL refused a value for the ${this.#name}: ${message}`)
-    return err
+    return postgresFailure(this.#name, err)
   }
 
   #track<T> (op: Promise<T>): Promise<T> {
@@ -142,6 +134,24 @@ export class PostgresDatabase {
   #unavailable (): Promise<never> {
     return Promise.reject(new SensorstadError('STORE_ERR_UNAVAILABLE', `The ${this.#name} is closed`))
   }
+}
+
+/**
+ * A driver error in a store's terms: a lost or refused connection (no SQLSTATE: the driver's
+ * own network error or timeout; or class 08, 53, 57P0) is STORE_ERR_UNAVAILABLE, which callers
+ * retry (a 503 at the API); a refused value (class 22 or 23) is STORE_ERR_REJECTED. Anything
+ * else passes unchanged: a syntax error is a bug. `name` is what the message calls the store.
+ */
+export function postgresFailure (name: string, err: unknown): unknown {
+  // A TypeError or RangeError is a value the driver could not send: a bug, not an outage.
+  if (err instanceof SensorstadError || err instanceof TypeError || err instanceof RangeError) return err
+  const state = sqlState(err)
+  const message = err instanceof Error ? err.message : String(err)
+  if (state === undefined || /^(08|53|57P0)/.test(state)) {
+    return new SensorstadError('STORE_ERR_UNAVAILABLE', `The ${name} cannot reach PostgreSQL: ${message}`)
+  }
+  if (/^(22|23)/.test(state)) return new SensorstadError('STORE_ERR_REJECTED', `PostgreSQL refused a value for the ${name}: ${message}`)
+  return err
 }
 
 /** The SQLSTATE of an error PostgreSQL sent; undefined for a network error or timeout of the driver. */

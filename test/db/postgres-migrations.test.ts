@@ -2,7 +2,7 @@ import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { PostgresAlertStore } from '../../store/postgres-alert-store.js'
 import { PostgresGridStore } from '../../store/postgres-grid-store.js'
-import { migrate, type Migration } from '../../store/postgres-migrations.js'
+import { migrate, type Migration } from '../../db/postgres-migrations.js'
 import { hasPostgres, postgresForSuite, requirePostgresInCi } from '../helpers/postgres.js'
 
 /**
