@@ -1,7 +1,7 @@
 import pg from 'pg'
-import { SensorstadError } from '../core/errors.js'
 import type { RegistryChange, RegistryRows, RegistrySnapshot, RegistryStore, RegistryTable } from '../core/ports/registry-store.js'
 import type { ApiToken, Sensor, SensorCredential, Zone } from '../core/sensor.js'
+import { postgresFailure } from '../db/postgres-database.js'
 import { PostgresChangeListener } from './postgres-change-listener.js'
 import { migrate, REGISTRY_SCHEMA } from './postgres-migrations.js'
 
@@ -95,18 +95,12 @@ export class PostgresRegistryStore implements RegistryStore {
     await this.#pool.end()
   }
 
-  /**
-   * A lost or refused connection (no SQLSTATE: the driver's own network error or timeout; or
-   * class 08, 53 or 57P0) rejects with STORE_ERR_UNAVAILABLE, a 503 the admin may retry, as
-   * the stores' PostgresDatabase answers (store/, which registry/ does not import).
-   */
+  /** Errors in the stores' terms (db/postgres-database.ts): an outage is a 503 the admin may retry. */
   async #query<R extends pg.QueryResultRow> (text: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
     try {
       return await this.#pool.query<R>(text, params)
     } catch (err) {
-      const state = err instanceof pg.DatabaseError ? err.code : undefined
-      if (err instanceof TypeError || (state !== undefined && !/^(08|53|57P0)/.test(state))) throw err
-      throw new SensorstadError('STORE_ERR_UNAVAILABLE', `The register cannot reach PostgreSQL: ${(err as Error).message}`)
+      throw postgresFailure('register', err)
     }
   }
 
