@@ -2,15 +2,14 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort } from '../../../test/helpers/free-port.js'
-import { BENCH_SECRET } from '../provision.js'
-import { finishBare, spawnUntil, type RunningTarget } from './target.js'
+import { bareTarget, spawnUntil, type RunningTarget } from './target.js'
 
 /**
  * Bare mosquitto (2.x) as the C reference, when the binary is installed (Debian package
  * `mosquitto`): anonymous, no persistence, one loopback listener, logging only errors and
  * its start line (information level, with connection messages off).
  */
-export const MOSQUITTO = process.env.MOSQUITTO_BIN ?? 'mosquitto'
+export const MOSQUITTO = 'mosquitto'
 
 export function hasMosquitto (): boolean {
   const probe = spawnSync(MOSQUITTO, ['-h'])
@@ -34,19 +33,5 @@ export async function startMosquitto (workDir: string): Promise<RunningTarget> {
     ''
   ].join('\n'))
   const handle = await spawnUntil(MOSQUITTO, ['-c', config], {}, /running/)
-  let finished = false
-  return {
-    name: 'mosquitto',
-    port,
-    pid: handle.child.pid!,
-    password: BENCH_SECRET,
-    subscriber: { clientId: 'bench-subscriber', filter: '#' },
-    alive: () => handle.child.exitCode === null && handle.child.signalCode === null,
-    async finish () {
-      const report = await finishBare(handle, finished)
-      finished = true
-      rmSync(dir, { recursive: true, force: true })
-      return report
-    }
-  }
+  return bareTarget('mosquitto', port, handle, () => rmSync(dir, { recursive: true, force: true }))
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { BENCH_SECRET } from '../provision.js'
 
 /**
  * A broker under test in its own process: the platform, bare aedes or bare mosquitto. The
@@ -74,13 +75,30 @@ export function errorLine (output: string): string | undefined {
   return /^\s*(?:Uncaught )?([A-Z]\w*Error\b.*)$/m.exec(output)?.[1]?.trim()
 }
 
-/** What every bare broker reports when stopped: how it ended and, if not cleanly, why. */
-export async function finishBare (handle: ChildHandle, finished: boolean): Promise<TargetReport> {
-  const crashed = !finished && (handle.child.exitCode !== null || handle.child.signalCode !== null)
-  const exit = await stopChild(handle, 5_000)
-  const clean = !crashed && exit === 'code 0'
-  const error = clean ? undefined : errorLine(handle.output())
-  return { crashed, exit, ...(error === undefined ? {} : { error }), notes: clean ? [] : [handle.output().slice(-1500)] }
+/**
+ * A bare broker (aedes, mosquitto) running as `handle`: anonymous, with the bench's live
+ * subscriber, and when stopped it reports how it ended and, if not cleanly, why; `cleanup`
+ * runs after it stopped.
+ */
+export function bareTarget (name: TargetName, port: number, handle: ChildHandle, cleanup: () => void = () => {}): RunningTarget {
+  let finished = false
+  return {
+    name,
+    port,
+    pid: handle.child.pid!,
+    password: BENCH_SECRET,
+    subscriber: { clientId: 'bench-subscriber', filter: '#' },
+    alive: () => handle.child.exitCode === null && handle.child.signalCode === null,
+    async finish () {
+      const crashed = !finished && (handle.child.exitCode !== null || handle.child.signalCode !== null)
+      finished = true
+      const exit = await stopChild(handle, 5_000)
+      cleanup()
+      const clean = !crashed && exit === 'code 0'
+      const error = clean ? undefined : errorLine(handle.output())
+      return { crashed, exit, ...(error === undefined ? {} : { error }), notes: clean ? [] : [handle.output().slice(-1500)] }
+    }
+  }
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves with how it ended. */
